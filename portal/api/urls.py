@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from .views import DepartmentViewSet, MeView, NotificationViewSet, RegionViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="api-me"),
+    *router.urls,
+]

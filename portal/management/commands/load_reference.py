@@ -1,0 +1,22 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.schedules import schedules_sync
+from portal.services import reference_load, roles_sync
+
+
+class Command(BaseCommand):
+    help = "Load reference data (regions, departments and aliases), roles and the beat schedule. Safe to run twice."
+
+    def handle(self, *args, **options):
+        try:
+            roles = roles_sync()
+            result = reference_load(actor=None)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        schedules_sync()
+        self.stdout.write(
+            f"角色 {len(roles)} 个；行政区划 新增 {result.regions_created} / 更新 {result.regions_updated}；"
+            f"部门 新增 {result.departments_created} / 更新 {result.departments_updated}；"
+            f"别名 新增 {result.aliases_created}"
+        )

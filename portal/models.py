@@ -1,0 +1,203 @@
+"""Shared models of the portal: regions, departments, users, the audit trail and notifications."""
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import AuditOutcome, DepartmentKind, NotificationLevel, RegionLevel
+from .permissions import ScopedQuerySet
+
+region_code_validator = RegexValidator(
+    r"^\d{6}$", _("A region code has six digits (GB/T 2260), e.g. 140600.")
+)
+
+
+class Region(models.Model):
+    """An administrative division (GB/T 2260). `path` holds the codes from the province down, so
+    that 'this region and every region below it' is one indexed prefix match."""
+
+    code = models.CharField(_("region code"), max_length=6, unique=True, validators=[region_code_validator])
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent region"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=64, db_index=True, editable=False)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    region_field = ""
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+    def build_path(self):
+        return f"{self.parent.path}{self.code}/" if self.parent_id else f"{self.code}/"
+
+    def save(self, *args, **kwargs):
+        self.path = self.build_path()
+        super().save(*args, **kwargs)
+
+
+class Department(models.Model):
+    """A bureau, member department, local government or leadership office. `aliases` are the other
+    ways plans write its name (市生态环境局 ↔ 朔州市生态环境局), kept in DepartmentAlias."""
+
+    name = models.CharField(_("name"), max_length=128, unique=True)
+    short_name = models.CharField(_("short name"), max_length=64, blank=True)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="departments")
+    kind = models.CharField(_("kind"), max_length=24, choices=DepartmentKind.choices, default=DepartmentKind.MEMBER)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["region__code", "kind", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+
+class DepartmentAlias(models.Model):
+    name = models.CharField(_("alias"), max_length=128, unique=True)
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        verbose_name = _("department alias")
+        verbose_name_plural = _("department aliases")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(DjangoUserManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person using the portal. Every business user belongs to one department, and through it to
+    one region; what they see is that region and the regions below it."""
+
+    real_name = models.CharField(_("real name"), max_length=64, blank=True)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True,
+        validators=[RegexValidator(r"^[0-9+\-() ]{5,20}$", _("Enter a valid phone number."))],
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+
+    objects = UserManager()
+    region_field = "department__region"
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        permissions = [
+            ("manage_roles", _("Can assign roles to users")),
+            ("unlock_user", _("Can unlock locked-out accounts")),
+        ]
+
+    def __str__(self):
+        return self.real_name or self.username
+
+    @property
+    def region(self):
+        return self.department.region if self.department_id else None
+
+    @property
+    def masked_phone(self):
+        from .utils import mask_phone
+
+        return mask_phone(self.phone)
+
+
+class AuditEvent(models.Model):
+    """One entry of the audit trail. Written by services in the same transaction as the change;
+    the database rejects UPDATE and DELETE on this table (see migration 0002)."""
+
+    time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_username = models.CharField(_("account"), max_length=150, blank=True, db_index=True)
+    source_ip = models.GenericIPAddressField(_("source IP"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-time", "-id"]
+        permissions = [("export_auditevent", _("Can export the audit trail"))]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self):
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def visible_to(self, user):
+        return self.filter(recipient=user) if user.is_authenticated else self.none()
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("content"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=NotificationLevel.choices, default=NotificationLevel.INFO)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"], name="notification_unread", condition=Q(read_at__isnull=True)
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self):
+        return self.read_at is not None

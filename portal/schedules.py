@@ -1,0 +1,26 @@
+"""The periodic jobs the portal needs, kept in django-celery-beat's tables. `schedules_sync` makes the
+database match this list (idempotent; run by a migration and by `load_reference`)."""
+from django.conf import settings
+from django.db import transaction
+
+PERIODIC_JOBS = [
+    # (name, task, every seconds)
+    ("portal.heartbeat", "portal.heartbeat", lambda: settings.PORTAL_HEARTBEAT_INTERVAL_SECONDS),
+]
+
+
+@transaction.atomic
+def schedules_sync(apps=None):
+    if apps is None:
+        from django.apps import apps
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    for name, task, every in PERIODIC_JOBS:
+        interval, _ = IntervalSchedule.objects.get_or_create(every=every(), period="seconds")
+        PeriodicTask.objects.update_or_create(
+            name=name, defaults={"task": task, "interval": interval, "enabled": True}
+        )
+    PeriodicTaskChanged = apps.get_model("django_celery_beat", "PeriodicTasks")
+    from django.utils import timezone
+
+    PeriodicTaskChanged.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})

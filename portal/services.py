@@ -1,0 +1,363 @@
+"""Writes that carry a rule, for users, roles, reference data, notifications and the audit trail.
+Each takes the acting user, checks permission, validates, saves and records the audit event in the
+same transaction."""
+from __future__ import annotations
+
+import csv
+import secrets
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import permissions as perms
+from .choices import AuditOutcome, DepartmentKind, RegionLevel
+from .models import AuditEvent, Department, DepartmentAlias, Notification, Region, User
+from .utils import current_ip
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+USER_AUDIT_FIELDS = ("username", "real_name", "department_id", "phone", "email", "is_active")
+
+
+# ---------------------------------------------------------------- audit trail
+
+def snapshot(obj, fields) -> dict:
+    """A JSON-ready copy of some fields of a model instance, for the audit trail's before/after."""
+    data = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        data[name] = value
+    return data
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    outcome: str = AuditOutcome.SUCCESS,
+    detail: str = "",
+    username: str | None = None,
+) -> AuditEvent:
+    real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=real_actor,
+        actor_username=(username if username is not None else getattr(real_actor, "username", ""))[:150],
+        source_ip=current_ip(),
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:255] if obj is not None else "",
+        before=before,
+        after=after,
+        outcome=outcome,
+        detail=detail[:500],
+    )
+
+
+# ---------------------------------------------------------------- authentication events
+
+def auth_login_succeeded(*, user) -> None:
+    with transaction.atomic():
+        audit_record(actor=user, action="auth.login", obj=user)
+
+
+def auth_login_failed(*, username: str, locked_out: bool) -> None:
+    user = User.objects.filter(username=username).first()
+    audit_record(
+        actor=None,
+        username=username,
+        action="auth.lockout" if locked_out else "auth.login",
+        obj=user,
+        outcome=AuditOutcome.DENIED if locked_out else AuditOutcome.FAILURE,
+        detail=_("Account locked after repeated failures") if locked_out else _("Wrong user name or password"),
+    )
+
+
+def auth_logged_out(*, user, reason: str = "logout") -> None:
+    audit_record(actor=user, action=f"auth.{reason}", obj=user)
+
+
+# ---------------------------------------------------------------- users and roles
+
+def generate_initial_password(length: int = 14) -> str:
+    """A random password meeting the policy, shown once to the administrator who created the account."""
+    alphabet = string.ascii_letters + string.digits + "!@#$%^&*-_"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _i in range(length))
+        if (any(c.islower() for c in candidate) and any(c.isupper() for c in candidate)
+                and any(c.isdigit() for c in candidate) and any(not c.isalnum() for c in candidate)):
+            return candidate
+
+
+def _require(actor, perm: str) -> None:
+    if actor is not None and not perms.can(actor, perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _require_scope(actor, department: Department | None) -> None:
+    if actor is None or perms.sees_everything(actor):
+        return
+    if department is None or not perms.region_visible(actor, department.region):
+        raise PermissionDenied(_("This department is outside your region."))
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor,
+    username: str,
+    real_name: str,
+    department: Department,
+    phone: str = "",
+    email: str = "",
+    password: str | None = None,
+    must_change_password: bool = True,
+) -> tuple[User, str]:
+    """Create an account (system administrator). Roles are given separately by the security
+    administrator (三员分立). Returns the user and the initial password, shown once."""
+    _require(actor, "portal.add_user")
+    _require_scope(actor, department)
+    initial = password or generate_initial_password()
+    user = User(username=username, real_name=real_name, department=department, phone=phone, email=email,
+                must_change_password=must_change_password)
+    user.full_clean(exclude=["password"])
+    password_validation.validate_password(initial, user)
+    user.set_password(initial)
+    user.save()
+    audit_record(actor=actor, action="user.create", obj=user, after=snapshot(user, USER_AUDIT_FIELDS))
+    return user, initial
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, **fields) -> User:
+    _require(actor, "portal.change_user")
+    _require_scope(actor, user.department)
+    allowed = {"real_name", "department", "phone", "email", "is_active"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    if "department" in fields:
+        _require_scope(actor, fields["department"])
+    before = snapshot(user, USER_AUDIT_FIELDS)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(actor=actor, action="user.update", obj=user, before=before, after=snapshot(user, USER_AUDIT_FIELDS))
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, actor, user: User, roles) -> User:
+    """Give a user exactly these roles (security administrator)."""
+    _require(actor, "portal.manage_roles")
+    _require_scope(actor, user.department)
+    roles = set(roles)
+    unknown = roles - set(perms.ROLES)
+    if unknown:
+        raise ValidationError(_("Unknown role: %s") % "、".join(sorted(unknown)))
+    perms.check_role_combination(roles)
+    if actor is not None and actor.pk == user.pk:
+        raise PermissionDenied(_("You cannot change your own roles."))
+    before = sorted(perms.user_roles(user))
+    user.groups.set(Group.objects.filter(name__in=roles))
+    is_staff = perms.SYSTEM_ADMIN in roles  # the system administrator works in Django's admin too
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+    for attr in ("_portal_roles", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+    audit_record(actor=actor, action="user.roles", obj=user, before={"roles": before}, after={"roles": sorted(roles)})
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, actor, user: User) -> str:
+    """A new random password for a user who forgot theirs; they must change it at next login."""
+    _require(actor, "portal.change_user")
+    _require_scope(actor, user.department)
+    new = generate_initial_password()
+    user.set_password(new)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(actor=actor, action="user.password_reset", obj=user)
+    return new
+
+
+@transaction.atomic
+def user_change_password(*, user: User, new_password: str) -> User:
+    """The user sets their own password (after validation by the form, again here)."""
+    password_validation.validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit_record(actor=user, action="user.password_change", obj=user)
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, actor, user: User) -> int:
+    """Lift a lockout (security administrator). Returns how many lock records were cleared."""
+    from axes.utils import reset
+
+    _require(actor, "portal.unlock_user")
+    _require_scope(actor, user.department)
+    cleared = reset(username=user.username)
+    audit_record(actor=actor, action="user.unlock", obj=user, detail=str(cleared))
+    return cleared
+
+
+def roles_sync(*, strict: bool = True) -> dict[str, int]:
+    """Create the role groups and give each exactly its permissions. Safe to run any number of
+    times; run after every migrate and by `load_reference` (strict: a permission named in
+    ROLE_PERMISSIONS that does not exist is an error)."""
+    wanted = {}
+    for role, names in perms.ROLE_PERMISSIONS.items():
+        keys = [tuple(name.split(".", 1)) for name in names]
+        found = {
+            (p.content_type.app_label, p.codename): p
+            for p in Permission.objects.select_related("content_type").filter(
+                codename__in=[codename for _app, codename in keys]
+            )
+        }
+        missing = [".".join(k) for k in keys if k not in found]
+        if missing and strict:
+            raise ValidationError(f"Permissions do not exist (yet): {', '.join(missing)}")
+        wanted[role] = [found[k] for k in keys if k in found]
+    result = {}
+    for role, permission_objects in wanted.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set(permission_objects)
+        result[role] = len(permission_objects)
+    return result
+
+
+# ---------------------------------------------------------------- reference data
+
+@dataclass
+class ReferenceLoadResult:
+    regions_created: int = 0
+    regions_updated: int = 0
+    departments_created: int = 0
+    departments_updated: int = 0
+    aliases_created: int = 0
+
+
+def _read_csv(path: Path):
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _row_error(path: Path, line: int, message: str) -> ValidationError:
+    return ValidationError(_("%(file)s, line %(line)d: %(message)s") % {"file": path.name, "line": line, "message": message})
+
+
+@transaction.atomic
+def reference_load(*, actor=None, fixtures_dir: Path | None = None) -> ReferenceLoadResult:
+    """Load regions and departments (with aliases) from fixtures/. Idempotent: rows are matched by
+    natural key (region code, department name) and updated in place; nothing is deleted."""
+    base = Path(fixtures_dir or FIXTURES_DIR)
+    result = ReferenceLoadResult()
+    regions_path = base / "regions.csv"
+    rows = list(_read_csv(regions_path))
+    known = {r.code: r for r in Region.objects.all()}
+    # Parents before children: sort by level.
+    order = {RegionLevel.PROVINCE: 0, RegionLevel.PREFECTURE: 1, RegionLevel.COUNTY: 2}
+    for line, row in sorted(enumerate(rows, start=2), key=lambda item: order.get(item[1]["level"], 9)):
+        code = row["code"].strip()
+        parent_code = (row.get("parent_code") or "").strip()
+        if row["level"] not in order:
+            raise _row_error(regions_path, line, _("unknown level %s") % row["level"])
+        parent = known.get(parent_code) if parent_code else None
+        if parent_code and parent is None:
+            raise _row_error(regions_path, line, _("parent region %s does not exist") % parent_code)
+        region = known.get(code)
+        values = {"name": row["name"].strip(), "level": row["level"], "parent": parent}
+        if region is None:
+            region = Region(code=code, **values)
+            result.regions_created += 1
+        elif any(getattr(region, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(region, k, v)
+            result.regions_updated += 1
+        else:
+            continue
+        try:
+            region.full_clean()
+        except ValidationError as exc:
+            raise _row_error(regions_path, line, "; ".join(exc.messages)) from exc
+        region.save()
+        known[code] = region
+
+    departments_path = base / "departments.csv"
+    existing = {d.name: d for d in Department.objects.all()}
+    aliases = dict(DepartmentAlias.objects.values_list("name", "department__name"))
+    kinds = set(DepartmentKind.values)
+    for line, row in enumerate(_read_csv(departments_path), start=2):
+        name = row["name"].strip()
+        region = known.get(row["region_code"].strip())
+        if region is None:
+            raise _row_error(departments_path, line, _("region %s does not exist") % row["region_code"])
+        if row["kind"] not in kinds:
+            raise _row_error(departments_path, line, _("unknown kind %s") % row["kind"])
+        values = {"short_name": row["short_name"].strip(), "region": region, "kind": row["kind"]}
+        department = existing.get(name)
+        if department is None:
+            department = Department.objects.create(name=name, **values)
+            existing[name] = department
+            result.departments_created += 1
+        elif any(getattr(department, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(department, k, v)
+            department.save()
+            result.departments_updated += 1
+        for alias in filter(None, (a.strip() for a in (row.get("aliases") or "").split(";"))):
+            if alias == name:
+                continue
+            owner = aliases.get(alias)
+            if owner is None:
+                DepartmentAlias.objects.create(name=alias, department=department)
+                aliases[alias] = name
+                result.aliases_created += 1
+            elif owner != name:
+                raise _row_error(departments_path, line, _("alias %(alias)s already belongs to %(owner)s")
+                                 % {"alias": alias, "owner": owner})
+    if any(vars(result).values()):
+        audit_record(actor=actor, action="reference.load", after=vars(result).copy())
+    return result
+
+
+# ---------------------------------------------------------------- notifications
+
+def notification_send(*, recipients, title: str, body: str = "", link: str = "", level: str = "info") -> int:
+    """Tell people something in the portal (the bell in the header). Returns how many were created."""
+    items = [Notification(recipient=r, title=title[:200], body=body, link=link, level=level) for r in recipients]
+    Notification.objects.bulk_create(items)
+    return len(items)
+
+
+def notification_mark_read(*, user, notification: Notification) -> Notification:
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

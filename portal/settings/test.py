@@ -1,0 +1,27 @@
+import os
+
+from .base import *  # noqa: F403
+from .base import env
+
+# The live server of the browser tests runs in a thread inside pytest's event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-0b9d3f5e1a"
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("REDIS_URL", default="redis://127.0.0.1:63809/15"),
+        "KEY_PREFIX": "portal-test",
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+portal_patterns = [
+    path("", views.home, name="home"),
+    path("cockpit/", views.cockpit, name="cockpit"),
+    path("accounts/login/", views.PortalLoginView.as_view(), name="login"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/password/", views.PortalPasswordChangeView.as_view(), name="password_change"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/badge/", views.notification_badge, name="notification_badge"),
+    path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<int:pk>/roles/", views.user_roles, name="user_roles"),
+    path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
+    path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
+    path("departments/", views.department_list, name="department_list"),
+    path("departments/<int:pk>/", views.department_detail, name="department_detail"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("audit/export/", views.audit_export, name="audit_export"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots, name="robots"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("inventory/", include("inventory.urls")),
+    path("screening/", include("screening.urls")),
+    path("controls/", include("controls.urls")),
+    path("tasks/", include("tasks.urls")),
+    path("api/v1/", include("portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "portal.views.error_403"
+handler404 = "portal.views.error_404"
+handler500 = "portal.views.error_500"

@@ -1,0 +1,42 @@
+import contextvars
+import ipaddress
+
+from django.conf import settings
+
+_current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("portal_current_ip", default=None)
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: personal data shown only partly to those without the right to see it."""
+    digits = phone or ""
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    if len(digits) <= 7:
+        return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def client_ip(request) -> str | None:
+    """The client's address; behind a proxy, the first X-Forwarded-For hop when the deployment
+    trusts it (PORTAL_TRUST_X_FORWARDED_FOR)."""
+    candidate = request.META.get("REMOTE_ADDR")
+    if getattr(settings, "PORTAL_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            candidate = forwarded.split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(candidate)) if candidate else None
+    except ValueError:
+        return None
+
+
+def current_ip() -> str | None:
+    return _current_ip.get()
+
+
+def set_current_ip(ip: str | None):
+    return _current_ip.set(ip)
+
+
+def reset_current_ip(token) -> None:
+    _current_ip.reset(token)
