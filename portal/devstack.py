@@ -484,12 +484,15 @@ def pg_run_as() -> RunAs | None:
     return RunAs(uid=pw.pw_uid, gid=gid, name="nobody", setpriv=setpriv)
 
 
-def first_untraversable(path: Path, own_root: Path | None = None) -> Path | None:
-    """First existing directory from / down to ``path`` that others cannot
-    search (no o+x). Directories at or below ``own_root`` are ours: they are
-    made o+x instead of reported."""
+def first_untraversable(path: Path, own_root: Path | None = None, start: Path | None = None) -> Path | None:
+    """First existing directory from / (or ``start``) down to ``path`` that
+    others cannot search (no o+x). Directories at or below ``own_root`` are
+    ours: they are made o+x instead of reported."""
     path = Path(os.path.abspath(path))
     chain = [*reversed(path.parents), path]
+    if start is not None:
+        start = Path(os.path.abspath(start))
+        chain = [d for d in chain if d == start or start in d.parents]
     for d in chain:
         try:
             st = d.stat()

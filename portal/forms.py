@@ -9,8 +9,8 @@ from .models import Department, User
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("Wrong user name or password. Note that after %(limit)s failures within %(window)s "
-                           "minutes the account is locked for %(cooloff)s minutes."),
+        "invalid_login": _("Wrong user name or password. After %(limit)s failed attempts the account is "
+                           "locked for %(cooloff)s minutes."),
         "inactive": _("This account is disabled."),
     }
 
@@ -27,7 +27,6 @@ class LoginForm(AuthenticationForm):
             code="invalid_login",
             params={
                 "limit": settings.AXES_FAILURE_LIMIT,
-                "window": settings.AXES_FAILURE_WINDOW_MINUTES,
                 "cooloff": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
             },
         )

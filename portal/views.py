@@ -309,7 +309,7 @@ def healthz(request):
         checks["database"] = {"ok": False, "error": exc.__class__.__name__}
     max_age = settings.PORTAL_HEARTBEAT_MAX_AGE_SECONDS
     try:
-        cache.client.get_client().ping()
+        cache._cache.get_client(write=True).ping()
         checks["redis"] = {"ok": True}
         for name, key in (("worker", WORKER_HEARTBEAT_KEY), ("beat", BEAT_HEARTBEAT_KEY)):
             age = _age(key)

@@ -46,7 +46,7 @@
       return;
     }
     var config = window.htmx.config;
-    // CSP: no eval (hx-on / js: expressions stay off) and no injected <style>;
+    // CSP: no eval, so hx-on and js: expressions stay off; no injected <style>:
     // the indicator rules are in static/css/portal.css instead.
     config.allowEval = false;
     config.allowScriptTags = false;
