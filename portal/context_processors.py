@@ -21,7 +21,7 @@ NAVIGATION = [
 def shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"site_name": settings.PORTAL_SITE_NAME}
+        return {"portal_name": settings.PORTAL_SITE_NAME}
     nav = [
         {"url": reverse(url), "label": label, "icon": icon, "active": request.path.startswith(reverse(url))}
         for module, url, label, icon in NAVIGATION
@@ -29,7 +29,7 @@ def shell(request):
     ]
     roles = perms.user_roles(user)
     return {
-        "site_name": settings.PORTAL_SITE_NAME,
+        "portal_name": settings.PORTAL_SITE_NAME,
         "nav_items": nav,
         "user_role_labels": [perms.ROLE_LABELS[r] for r in perms.ROLES if r in roles],
         "unread_notifications": notification_unread_count(user=user),
