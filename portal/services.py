@@ -325,7 +325,8 @@ def reference_load(*, actor=None, fixtures_dir: Path | None = None) -> Reference
                 setattr(department, k, v)
             department.save()
             result.departments_updated += 1
-        for alias in filter(None, (a.strip() for a in (row.get("aliases") or "").split(";"))):
+        written = [values["short_name"], *(row.get("aliases") or "").split(";")]
+        for alias in dict.fromkeys(filter(None, (a.strip() for a in written))):
             if alias == name:
                 continue
             owner = aliases.get(alias)

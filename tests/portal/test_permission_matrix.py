@@ -73,7 +73,6 @@ MATRIX = {
     "notification-read": ("post", lambda f: {"pk": f["notification"].pk}, row(API_ANON, rest=404, bureau_staff=200), None),
     "api-schema": ("get", None, row(API_ANON, rest=200), None),
     "api-docs": ("get", None, row(API_ANON, rest=200), None),
-    "api-redoc": ("get", None, row(API_ANON, rest=200), None),
     "admin:index": ("get", None, row(302, rest=302, system_admin=200), None),
 }
 

@@ -1,0 +1,60 @@
+"""Every page and endpoint built so far issues a fixed number of SQL queries, the same for 2 rows as for
+20 (the numbers are pinned: a change that adds a query per row, or any query, shows up here)."""
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal.services import audit_record
+from tests.factories import DepartmentAliasFactory, DepartmentFactory, NotificationFactory, UserFactory
+
+# name: (role, kwargs builder, exact query count)
+PAGES = {
+    "portal:home": ("bureau_staff", None, 6),
+    "portal:cockpit": ("leader", None, 5),
+    "portal:notification_list": ("bureau_staff", None, 7),
+    "portal:user_list": ("system_admin", None, 11),
+    "portal:user_detail": ("security_admin", lambda u: {"pk": u["department_officer"].pk}, 10),
+    "portal:department_list": ("bureau_staff", None, 8),
+    "portal:department_detail": ("bureau_staff", lambda u: {"pk": u["bureau_staff"].department_id}, 8),
+    "portal:audit_list": ("audit_admin", None, 9),
+    "inventory:index": ("bureau_staff", None, 5),
+    "tasks:index": ("department_officer", None, 5),
+    "api-me": ("leader", None, 4),
+    "department-list": ("bureau_staff", None, 8),
+    "region-list": ("bureau_staff", None, 6),
+    "notification-list": ("bureau_staff", None, 4),
+}
+
+
+def add_rows(users, n):
+    staff = users["bureau_staff"]
+    for i in range(n):
+        department = DepartmentFactory(region=staff.department.region)
+        DepartmentAliasFactory(department=department)
+        DepartmentAliasFactory(department=staff.department)
+        UserFactory(department=department, roles=["bureau_staff"])
+        NotificationFactory(recipient=staff)
+        audit_record(actor=staff, action=f"test.{i}")
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_query_count_is_fixed_and_independent_of_rows(name, users):
+    role, kwargs, expected = PAGES[name]
+    client = Client()
+    client.force_login(users[role])
+    url = reverse(name, kwargs=kwargs(users) if kwargs else None)
+    add_rows(users, 2)
+    client.get(url)  # the first request of a session also records the activity time
+    few = count(client, url)
+    add_rows(users, 18)
+    many = count(client, url)
+    assert (few, many) == (expected, expected)
