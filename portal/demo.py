@@ -44,7 +44,7 @@ def demo_users_seed() -> list[tuple[str, str, str, str | None]]:
                                   department=departments[department_name], password=password,
                                   must_change_password=False)
             user_set_roles(actor=None, user=user, roles=[role])
-            notification_send(recipients=[user], title=f"欢迎使用{settings.PORTAL_SITE_NAME}",
+            notification_send(recipients=[user], title="欢迎使用新污染物治理协同平台",
                               body="这是演示账号。请勿在生产环境使用演示数据。")
         result.append((username, real_name, role, password))
     return result

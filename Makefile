@@ -1,0 +1,77 @@
+# 新污染物治理协同平台 — the two commands a new user needs are `make run` and `make test`.
+# Everything else here is what those two build on.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+SYSTEM_DEPS := bash scripts/system-deps.sh
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps system-deps-browser python-deps assets messages run test test-fast lint stop bench clean
+
+help:
+	@echo "make run    — install what is missing, start PostgreSQL, Redis, the portal, Celery worker and beat"
+	@echo "make test   — the same setup, then the whole test suite (browser tests included)"
+	@echo "make stop   — stop the embedded PostgreSQL and Redis servers"
+	@echo "make lint   — ruff"
+
+## ------------------------------------------------------------------ setup
+
+setup: system-deps python-deps assets messages
+
+system-deps:
+	@$(SYSTEM_DEPS)
+
+system-deps-browser:
+	@$(SYSTEM_DEPS) --with-browser
+
+# The virtual environment is rebuilt only when the dependency lists change.
+python-deps: $(VENV)/.deps-installed
+
+$(VENV)/.deps-installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PIP) install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	@$(PIP) install --quiet --disable-pip-version-check -c constraints.txt ".[test]"
+	@touch $@
+
+# Front-end libraries from the npm registry (package-lock.json), copied into static/vendor/.
+assets: static/vendor/.vendored
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/vendor/.vendored: node_modules/.package-lock.json scripts/vendor_assets.py
+	@$(PY) scripts/vendor_assets.py
+	@touch $@
+
+# Translations: compiled .mo files are committed; recompile when a .po file is newer.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+messages: $(MO_FILES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@msgfmt --check -o $@ $<
+
+## ------------------------------------------------------------------ the two commands
+
+run: setup
+	@$(PY) -m portal.devstack run
+
+test: system-deps-browser setup
+	@$(PY) -m portal.devstack test -- $(PYTEST_ARGS)
+
+# Without the browser journeys, for a quick loop while editing.
+test-fast: setup
+	@$(PY) -m portal.devstack test -- -m "not e2e" $(PYTEST_ARGS)
+
+## ------------------------------------------------------------------ helpers
+
+stop:
+	@$(PY) -m portal.devstack stop
+
+lint: python-deps
+	@$(PY) -m ruff check . || { echo "ruff is not installed: $(PIP) install ruff"; exit 1; }
+
+clean:
+	rm -rf node_modules static/vendor var/static
