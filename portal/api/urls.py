@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .views import DepartmentViewSet, MeView, NotificationViewSet, RegionViewSet
+from .views import DepartmentViewSet, MeView, NotificationViewSet, RegionViewSet, TokenView
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -10,5 +10,6 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     *router.urls,
 ]

@@ -1,7 +1,11 @@
 import django_filters
+from django.utils.translation import gettext as _
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +24,31 @@ class MeView(APIView):
     def get(self, request):
         user = User.objects.select_related("department__region").get(pk=request.user.pk)
         return Response(MeSerializer(user).data)
+
+
+class TokenView(APIView):
+    """Exchange a user name and password for an API token (for scripts and other systems). Failed
+    attempts count towards the lockout and are audited like sign-ins on the login page."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=AuthTokenSerializer, responses={200: serializers.DictField()})
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            username = str(request.data.get("username") or "")[:150]
+            if username:
+                services.auth_login_failed(username=username,
+                                           locked_out=bool(getattr(request, "axes_locked_out", False)))
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        user = serializer.validated_data["user"]
+        if user.must_change_password:
+            return Response({"detail": _("Please change your initial password before continuing.")},
+                            status=status.HTTP_403_FORBIDDEN)
+        token, _created = Token.objects.get_or_create(user=user)
+        services.audit_record(actor=user, action="auth.token", obj=user)
+        return Response({"token": token.key})
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):

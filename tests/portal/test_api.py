@@ -64,3 +64,17 @@ def test_api_docs_load_every_asset_from_the_portal_itself(users):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_token_endpoint_gives_a_token_for_good_credentials_only(users, password):
+    from portal.models import AuditEvent
+
+    client = Client()
+    bad = client.post(reverse("api-token"), {"username": "leader", "password": "wrong"})
+    assert bad.status_code == 400
+    good = client.post(reverse("api-token"), {"username": "leader", "password": password})
+    assert good.status_code == 200
+    me = Client().get(reverse("api-me"), HTTP_AUTHORIZATION=f"Token {good.json()['token']}")
+    assert me.json()["username"] == "leader"
+    assert AuditEvent.objects.filter(action="auth.login", outcome="failure", actor_username="leader").exists()
+    assert AuditEvent.objects.filter(action="auth.token", actor=users["leader"]).exists()

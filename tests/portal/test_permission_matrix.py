@@ -63,6 +63,7 @@ MATRIX = {
     "tasks:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
     "api-root": ("get", None, row(API_ANON, rest=200), None),
     "api-me": ("get", None, row(API_ANON, rest=200), None),
+    "api-token": ("post", None, row(400, rest=400), lambda f: {"username": "nobody", "password": "x"}),
     "region-list": ("get", None, row(API_ANON, rest=200), None),
     "region-detail": ("get", lambda f: {"code": "140600"}, row(API_ANON, rest=200), None),
     "department-list": ("get", None, row(API_ANON, rest=200, security_admin=403, audit_admin=403), None),
