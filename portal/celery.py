@@ -1,6 +1,7 @@
 """The portal's Celery app. Jobs live in `<app>/jobs.py`; the beat schedule is kept in the database
 (django-celery-beat) and seeded by `portal.jobs_schedule`."""
 import os
+
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")

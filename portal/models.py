@@ -41,15 +41,15 @@ class Region(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.path = self.build_path()
+        super().save(*args, **kwargs)
+
     def natural_key(self):
         return (self.code,)
 
     def build_path(self):
         return f"{self.parent.path}{self.code}/" if self.parent_id else f"{self.code}/"
-
-    def save(self, *args, **kwargs):
-        self.path = self.build_path()
-        super().save(*args, **kwargs)
 
 
 class Department(models.Model):
