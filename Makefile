@@ -36,15 +36,15 @@ $(VENV)/.deps-installed: pyproject.toml constraints.txt
 	@touch $@
 
 # Front-end libraries from the npm registry (package-lock.json), copied into static/vendor/.
-assets: static/vendor/.vendored
+assets: var/.assets-vendored
 
 node_modules/.package-lock.json: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-static/vendor/.vendored: node_modules/.package-lock.json scripts/vendor_assets.py
+var/.assets-vendored: node_modules/.package-lock.json scripts/vendor_assets.py
 	@$(PY) scripts/vendor_assets.py
-	@touch $@
+	@mkdir -p var && touch $@
 
 # Translations: compiled .mo files are committed; recompile when a .po file is newer.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))

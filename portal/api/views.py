@@ -1,7 +1,7 @@
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -33,7 +33,8 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: serializers.DictField()})
+    @extend_schema(request=AuthTokenSerializer,
+                   responses={200: inline_serializer("ApiToken", fields={"token": serializers.CharField()})})
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
