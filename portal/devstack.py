@@ -1360,10 +1360,35 @@ def run_specs(web_port: int) -> list[tuple[str, list[str]]]:
     ]
 
 
+ROLE_NAMES_ZH = {
+    "bureau_staff": "业务人员", "department_officer": "部门联络员", "leader": "领导",
+    "system_admin": "系统管理员", "security_admin": "安全管理员", "audit_admin": "审计管理员",
+}
+
+
+def _demo_logins() -> list[str]:
+    """The demo accounts written by `seed_demo` (var/demo-logins.txt), one line each."""
+    path = VAR_DIR / "demo-logins.txt"
+    if not path.exists():
+        return []
+    lines = []
+    for row in path.read_text(encoding="utf-8").splitlines():
+        parts = row.split("\t")
+        if len(parts) == 4:
+            username, real_name, role, password = parts
+            lines.append(f"  {username:<10} {password:<14} {ROLE_NAMES_ZH.get(role, role)} ({role}) {real_name}")
+    return lines
+
+
 def _banner(url: str) -> str:
     line = "=" * 64
+    logins = _demo_logins()
+    accounts = ""
+    if logins:
+        accounts = ("  演示账号 / Demo accounts (user name, password, role):\n" + "\n".join(logins) + "\n")
     return (f"\n{line}\n"
             f"  门户已启动 / Portal is up:   {url}\n"
+            f"{accounts}"
             f"  按 Ctrl-C 停止 / Press Ctrl-C to stop.\n"
             f"{line}\n\n")
 
