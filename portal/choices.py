@@ -25,3 +25,23 @@ class NotificationLevel(models.TextChoices):
     INFO = "info", _("Information")
     WARNING = "warning", _("Warning")
     URGENT = "urgent", _("Urgent")
+
+
+# What each audit action means, for people reading the trail. Apps add theirs here.
+AUDIT_ACTION_LABELS = {
+    "auth.login": _("Sign-in"),
+    "auth.lockout": _("Account locked"),
+    "auth.logout": _("Sign-out"),
+    "auth.timeout": _("Session timed out"),
+    "auth.token": _("API token issued"),
+    "user.create": _("Account created"),
+    "user.update": _("Account changed"),
+    "user.roles": _("Roles changed"),
+    "user.password_change": _("Password changed"),
+    "user.password_reset": _("Password reset"),
+    "user.unlock": _("Account unlocked"),
+    "reference.load": _("Reference data loaded"),
+    "audit.export": _("Audit trail exported"),
+    "admin.add": _("Added in administration"),
+    "admin.change": _("Changed in administration"),
+}

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import permissions as perms
 from . import selectors, services
 from .celery import BEAT_HEARTBEAT_KEY, WORKER_HEARTBEAT_KEY
-from .choices import DepartmentKind
+from .choices import AUDIT_ACTION_LABELS, DepartmentKind
 from .exports import export_response
 from .forms import AuditFilterForm, LoginForm, PortalPasswordChangeForm, UserCreateForm, UserRolesForm
 from .models import Department, Notification, User
@@ -159,8 +159,8 @@ def notification_read_all(request):
 @login_required
 @require_GET
 def notification_badge(request):
-    return render(request, "includes/_notification_badge.html",
-                  {"unread_notifications": selectors.notification_unread_count(user=request.user)})
+    # The count comes from the shell context processor, like on every page.
+    return render(request, "includes/_notification_badge.html")
 
 
 # ---------------------------------------------------------------- users (system and security administrators)
@@ -258,10 +258,6 @@ def department_detail(request, pk):
 
 # ---------------------------------------------------------------- audit trail (audit administrator)
 
-AUDIT_HEADERS = ("time", "account", "source IP", "action", "object type", "object ID", "object", "outcome",
-                 "detail", "before", "after")
-
-
 @permission_required("portal.view_auditevent")
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
@@ -280,7 +276,8 @@ def audit_export(request):
     headers = [_("Time"), _("Account"), _("Source IP"), _("Action"), _("Object type"), _("Object ID"),
                _("Object"), _("Outcome"), _("Detail"), _("Before"), _("After")]
     rows = (
-        (e.time, e.actor_username, e.source_ip, e.action, e.object_type, e.object_id, e.object_repr,
+        (e.time, e.actor_username, e.source_ip, str(AUDIT_ACTION_LABELS.get(e.action, e.action)), e.object_type,
+         e.object_id, e.object_repr,
          e.get_outcome_display(), e.detail, e.before, e.after)
         for e in events.iterator(chunk_size=2000)
     )

@@ -70,6 +70,12 @@ find_missing() {
 
     command -v msgfmt >/dev/null 2>&1 || echo gettext
 
+    # Debian ships the venv module separately from python3.
+    if [ -x /usr/bin/python3 ] && [ "$(command -v "${PYTHON:-python3}")" = /usr/bin/python3 ] \
+            && ! /usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+        echo python3-venv
+    fi
+
     if ! command -v npm >/dev/null 2>&1; then
         command -v node >/dev/null 2>&1 || echo nodejs
         echo npm

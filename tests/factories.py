@@ -67,3 +67,20 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     recipient = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"通知{n}")
     body = "正文"
+
+
+class AuditEventFactory(factory.Factory):
+    """Audit events come only from `audit_record` (the table is append-only)."""
+
+    class Meta:
+        model = dict
+
+    actor = factory.SubFactory(UserFactory)
+    action = factory.Sequence(lambda n: f"test.action{n}")
+    detail = ""
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from portal.services import audit_record
+
+        return audit_record(**kwargs)

@@ -18,3 +18,10 @@ def local_datetime(value):
     if not value:
         return ""
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+@register.filter
+def audit_action_label(action):
+    from portal.choices import AUDIT_ACTION_LABELS
+
+    return AUDIT_ACTION_LABELS.get(action, action)

@@ -6,8 +6,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.services import audit_record
-from tests.factories import DepartmentAliasFactory, DepartmentFactory, NotificationFactory, UserFactory
+from tests.factories import (
+    AuditEventFactory,
+    DepartmentAliasFactory,
+    DepartmentFactory,
+    NotificationFactory,
+    UserFactory,
+)
 
 # name: (role, kwargs builder, exact query count)
 PAGES = {
@@ -22,6 +27,12 @@ PAGES = {
     "inventory:index": ("bureau_staff", None, 5),
     "tasks:index": ("department_officer", None, 5),
     "api-me": ("leader", None, 4),
+    "portal:password_change": ("leader", None, 5),
+    "portal:user_create": ("system_admin", None, 9),
+    "portal:notification_badge": ("bureau_staff", None, 4),
+    "screening:index": ("leader", None, 5),
+    "controls:index": ("department_officer", None, 5),
+    "admin:index": ("system_admin", None, 7),
     "department-list": ("bureau_staff", None, 8),
     "region-list": ("bureau_staff", None, 6),
     "notification-list": ("bureau_staff", None, 4),
@@ -30,13 +41,13 @@ PAGES = {
 
 def add_rows(users, n):
     staff = users["bureau_staff"]
-    for i in range(n):
+    for _i in range(n):
         department = DepartmentFactory(region=staff.department.region)
         DepartmentAliasFactory(department=department)
         DepartmentAliasFactory(department=staff.department)
         UserFactory(department=department, roles=["bureau_staff"])
         NotificationFactory(recipient=staff)
-        audit_record(actor=staff, action=f"test.{i}")
+        AuditEventFactory(actor=staff)
 
 
 def count(client, url):
@@ -58,3 +69,10 @@ def test_query_count_is_fixed_and_independent_of_rows(name, users):
     add_rows(users, 18)
     many = count(client, url)
     assert (few, many) == (expected, expected)
+
+
+def test_login_page_queries_nothing_for_anonymous(db):
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("portal:login")).status_code == 200
+    assert len(queries) == 0
