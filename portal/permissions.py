@@ -40,14 +40,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     BUREAU_STAFF: [
         "portal.view_region",
         "portal.view_department",
+        "tasks.view_actionplan",
+        "tasks.import_plan",
+        "tasks.view_task",
+        "tasks.review_progress",
+        "tasks.view_indicator",
+        "tasks.add_indicator",
     ],
     DEPARTMENT_OFFICER: [
         "portal.view_region",
         "portal.view_department",
+        "tasks.view_actionplan",
+        "tasks.view_task",
+        "tasks.report_progress",
+        "tasks.view_indicator",
     ],
     LEADER: [
         "portal.view_region",
         "portal.view_department",
+        "tasks.view_actionplan",
+        "tasks.view_task",
+        "tasks.comment_task",
+        "tasks.view_indicator",
     ],
     SYSTEM_ADMIN: [
         "portal.view_region",

@@ -6,6 +6,9 @@ from django.db import transaction
 PERIODIC_JOBS = [
     # (name, task, every seconds)
     ("portal.heartbeat", "portal.heartbeat", lambda: settings.PORTAL_HEARTBEAT_INTERVAL_SECONDS),
+    ("tasks.reminders", "tasks.reminders_scan", lambda: settings.PORTAL_REMINDER_SCAN_MINUTES * 60),
+    # Hourly; the job itself requests each month's reports once (idempotent at the database).
+    ("tasks.monthly_reports", "tasks.monthly_reports", lambda: 60 * 60),
 ]
 
 

@@ -1,4 +1,6 @@
 """Factories for every model. State goes through services where a rule applies (roles)."""
+import datetime
+
 import factory
 from django.contrib.auth.models import Group
 
@@ -84,3 +86,75 @@ class AuditEventFactory(factory.Factory):
         from portal.services import audit_record
 
         return audit_record(**kwargs)
+
+
+# ---------------------------------------------------------------- tasks
+
+class ActionPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.ActionPlan"
+
+    title = factory.Sequence(lambda n: f"测试市新污染物治理行动方案{n}")
+    issuer = "测试市人民政府办公室"
+    doc_number = factory.Sequence(lambda n: f"测政办发〔2023〕{n}号")
+    issued = factory.LazyFunction(lambda: datetime.date(2023, 5, 13))
+    region = factory.SubFactory(RegionFactory)
+    status = "published"
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.Task"
+
+    plan = factory.SubFactory(ActionPlanFactory)
+    order = factory.Sequence(lambda n: n)
+    label = factory.Sequence(lambda n: f"三、（{n}）")
+    title = factory.Sequence(lambda n: f"测试任务{n}")
+    text = "开展化学物质环境信息调查。"
+    deadline = factory.LazyFunction(lambda: datetime.date(2025, 12, 31))
+    start_date = factory.LazyAttribute(lambda o: o.plan.issued)
+
+
+class TaskAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.TaskAssignment"
+
+    task = factory.SubFactory(TaskFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    written_name = factory.LazyAttribute(lambda o: o.department.name if o.department else "未知部门")
+    is_lead = True
+
+
+class ProgressReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.ProgressReport"
+
+    assignment = factory.SubFactory(TaskAssignmentFactory)
+    period = factory.LazyFunction(lambda: datetime.date.today().replace(day=1))
+    narrative = "已完成阶段性工作。"
+    percent = 30
+    submitted_by = factory.SubFactory(UserFactory)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.Indicator"
+
+    plan = factory.SubFactory(ActionPlanFactory)
+    name = factory.Sequence(lambda n: f"农药包装废弃物回收率{n}")
+    unit = "%"
+    comparator = "gte"
+    target = 80
+    deadline = factory.LazyFunction(lambda: datetime.date(2025, 12, 31))
+    department = factory.SubFactory(DepartmentFactory)
+
+
+class ExtensionRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tasks.ExtensionRequest"
+
+    task = factory.SubFactory(TaskFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    requested_by = factory.SubFactory(UserFactory)
+    new_deadline = factory.LazyFunction(lambda: datetime.date(2026, 6, 30))
+    reason = "受客观因素影响，需延期。"

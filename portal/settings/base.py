@@ -237,6 +237,19 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 PORTAL_HEARTBEAT_INTERVAL_SECONDS = env.int("PORTAL_HEARTBEAT_INTERVAL_SECONDS", default=30)
 PORTAL_HEARTBEAT_MAX_AGE_SECONDS = env.int("PORTAL_HEARTBEAT_MAX_AGE_SECONDS", default=120)
 
+# Tasks: warning colours, reminders and reports.
+PORTAL_DUE_SOON_DAYS = env.int("PORTAL_DUE_SOON_DAYS", default=7)
+PORTAL_BEHIND_TOLERANCE = env.int("PORTAL_BEHIND_TOLERANCE", default=20)  # percentage points
+PORTAL_REMINDER_LEAD_DAYS = env.list("PORTAL_REMINDER_LEAD_DAYS", cast=int, default=[7, 3, 1, 0])
+PORTAL_REPORT_CHASE_DAYS = env.int("PORTAL_REPORT_CHASE_DAYS", default=5)  # before the period's due day
+PORTAL_ESCALATE_AFTER_DAYS = env.int("PORTAL_ESCALATE_AFTER_DAYS", default=7)
+PORTAL_DIGEST_HOUR = env.int("PORTAL_DIGEST_HOUR", default=8)  # local time, daily e-mail digest
+PORTAL_REMINDER_SCAN_MINUTES = env.int("PORTAL_REMINDER_SCAN_MINUTES", default=5)
+PORTAL_EVIDENCE_MAX_BYTES = env.int("PORTAL_EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+PORTAL_PLAN_MAX_BYTES = env.int("PORTAL_PLAN_MAX_BYTES", default=5 * 1024 * 1024)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
+CELERY_TASK_ROUTES = {"tasks.generate_report_document": {"queue": "reports"}}
+
 PORTAL_SITE_NAME = _("New Pollutant Governance Portal")
 
 LOGGING = {

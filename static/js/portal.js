@@ -194,6 +194,21 @@
     resizeTimer = window.setTimeout(resizeCharts, 150);
   });
 
+  // ------------------------------------------------------ progress bars --
+  // Widths come from data-progress (no inline style attributes: the CSP forbids them).
+
+  function sizeProgressBars(root) {
+    var bars = root.querySelectorAll("[data-progress]");
+    for (var i = 0; i < bars.length; i++) {
+      var value = parseInt(bars[i].getAttribute("data-progress"), 10) || 0;
+      bars[i].style.width = Math.max(0, Math.min(100, value)) + "%";
+    }
+  }
+
+  document.addEventListener("htmx:afterSwap", function () {
+    sizeProgressBars(document);
+  });
+
   // ----------------------------------------------------------- startup --
 
   function onReady(fn) {
@@ -207,6 +222,7 @@
   onReady(function () {
     configureHtmx(); // in case htmx was loaded after this file
     renderCharts(document);
+    sizeProgressBars(document);
   });
 
   window.portal = {

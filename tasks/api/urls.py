@@ -1,6 +1,21 @@
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter(trailing_slash=True)
+from .views import (
+    ExtensionRequestViewSet,
+    IndicatorViewSet,
+    PlanViewSet,
+    ProgressReportViewSet,
+    ReportDocumentViewSet,
+    TaskViewSet,
+)
+
+router = DefaultRouter()
 router.include_root_view = False
+router.register("plans", PlanViewSet, basename="plan")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("progress-reports", ProgressReportViewSet, basename="progressreport")
+router.register("extension-requests", ExtensionRequestViewSet, basename="extensionrequest")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("documents", ReportDocumentViewSet, basename="reportdocument")
 
 urlpatterns = router.urls

@@ -8,7 +8,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.celery import BEAT_HEARTBEAT_KEY, WORKER_HEARTBEAT_KEY
 from tests.conftest import assert_statuses
-from tests.factories import NotificationFactory
+from tests.factories import (
+    ActionPlanFactory,
+    ExtensionRequestFactory,
+    IndicatorFactory,
+    NotificationFactory,
+    ProgressReportFactory,
+    TaskAssignmentFactory,
+    TaskFactory,
+)
 
 A, BS, DO, LD, SA, SE, AU = ("anonymous", "bureau_staff", "department_officer", "leader", "system_admin",
                              "security_admin", "audit_admin")
@@ -25,6 +33,8 @@ def row(anonymous, **roles):
 
 
 LOGIN = 302  # anonymous on a page: redirected to the login page
+BUSINESS_200 = {"bureau_staff": 200, "department_officer": 200, "leader": 200}
+BUSINESS_302 = {"bureau_staff": 302, "department_officer": 302, "leader": 302}
 API_ANON = 401
 
 # name: (method, kwargs-builder or None, expected, data-builder or None)
@@ -75,6 +85,58 @@ MATRIX = {
     "api-schema": ("get", None, row(API_ANON, rest=200), None),
     "api-docs": ("get", None, row(API_ANON, rest=200), None),
     "admin:index": ("get", None, row(302, rest=302, system_admin=200), None),
+    # ---- tasks: department officers see their department's tasks; bureau staff review; leaders comment
+    "tasks:task_detail": ("get", lambda f: {"pk": f["task"].pk}, row(LOGIN, rest=403, **BUSINESS_200), None),
+    "tasks:report_submit": ("post", lambda f: {"pk": f["task"].pk}, row(LOGIN, rest=403, department_officer=302),
+                            lambda f: {"narrative": "进展", "percent": 10}),
+    "tasks:extension_request": ("post", lambda f: {"pk": f["task"].pk}, row(LOGIN, rest=403, department_officer=302),
+                                lambda f: {"new_deadline": "2026-06-30", "reason": "延期"}),
+    "tasks:task_close": ("post", lambda f: {"pk": f["task"].pk}, row(LOGIN, rest=403, bureau_staff=302), None),
+    "tasks:task_comment": ("post", lambda f: {"pk": f["task"].pk}, row(LOGIN, rest=403, leader=302),
+                           lambda f: {"text": "抓紧"}),
+    "tasks:task_edit": ("get", lambda f: {"pk": f["task"].pk}, row(LOGIN, rest=403, bureau_staff=200), None),
+    "tasks:report_review": ("post", lambda f: {"pk": f["report"].pk}, row(LOGIN, rest=403, bureau_staff=302),
+                            lambda f: {"decision": "accept"}),
+    "tasks:extension_decide": ("post", lambda f: {"pk": f["extension"].pk}, row(LOGIN, rest=403, bureau_staff=302),
+                               lambda f: {"decision": "approve"}),
+    "tasks:evidence_download": ("get", lambda f: {"pk": f["evidence"].pk}, row(LOGIN, rest=403, **BUSINESS_200), None),
+    "tasks:plan_list": ("get", None, row(LOGIN, rest=403, **BUSINESS_200), None),
+    "tasks:plan_import": ("get", None, row(LOGIN, rest=403, bureau_staff=200), None),
+    "tasks:plan_detail": ("get", lambda f: {"pk": f["task"].plan_id}, row(LOGIN, rest=403, **BUSINESS_200), None),
+    "tasks:plan_map_name": ("post", lambda f: {"pk": f["task"].plan_id}, row(LOGIN, rest=403, bureau_staff=302), None),
+    "tasks:plan_publish": ("post", lambda f: {"pk": f["task"].plan_id}, row(LOGIN, rest=403, bureau_staff=302), None),
+    "tasks:review_queue": ("get", None, row(LOGIN, rest=403, bureau_staff=200), None),
+    "tasks:chase": ("get", None, row(LOGIN, rest=403, **BUSINESS_200), None),
+    "tasks:indicator_list": ("get", None, row(LOGIN, rest=403, **BUSINESS_200), None),
+    "tasks:indicator_report": ("post", lambda f: {"pk": f["indicator"].pk}, row(LOGIN, rest=403, department_officer=302),
+                               lambda f: {"period": "2024-03", "value": "60"}),
+    "tasks:document_list": ("get", None, row(LOGIN, rest=403, **BUSINESS_200), None),
+    "tasks:document_request": ("post", None, row(LOGIN, rest=403, **BUSINESS_302), lambda f: {}),
+    "tasks:document_status": ("get", lambda f: {"pk": f["document"].pk}, row(LOGIN, rest=403, bureau_staff=404,
+                                                                              department_officer=404, leader=200), None),
+    "tasks:document_download": ("get", lambda f: {"pk": f["document"].pk}, row(LOGIN, rest=403, bureau_staff=404,
+                                                                                department_officer=404, leader=200), None),
+    "plan-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "plan-detail": ("get", lambda f: {"pk": f["task"].plan_id}, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "plan-publish": ("post", lambda f: {"pk": f["task"].plan_id}, row(API_ANON, rest=403, bureau_staff=400), None),
+    "task-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "task-detail": ("get", lambda f: {"pk": f["task"].pk}, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "task-report": ("post", lambda f: {"pk": f["task"].pk}, row(API_ANON, rest=403, department_officer=201),
+                    lambda f: {"narrative": "进展", "percent": 20}),
+    "progressreport-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "progressreport-detail": ("get", lambda f: {"pk": f["report"].pk}, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "progressreport-review": ("post", lambda f: {"pk": f["report"].pk}, row(API_ANON, rest=403, bureau_staff=200),
+                              lambda f: {"accept": True}),
+    "extensionrequest-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "extensionrequest-detail": ("get", lambda f: {"pk": f["extension"].pk}, row(API_ANON, rest=403, **BUSINESS_200),
+                                None),
+    "extensionrequest-decide": ("post", lambda f: {"pk": f["extension"].pk}, row(API_ANON, rest=403, bureau_staff=200),
+                                lambda f: {"approve": True}),
+    "indicator-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "indicator-detail": ("get", lambda f: {"pk": f["indicator"].pk}, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "reportdocument-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "reportdocument-detail": ("get", lambda f: {"pk": f["document"].pk},
+                              row(API_ANON, rest=403, bureau_staff=404, department_officer=404, leader=200), None),
 }
 
 # URL names that come whole from a third-party app and are guarded by it: Django's admin checks
@@ -109,13 +171,35 @@ def test_every_url_pattern_is_in_the_matrix():
 
 
 @pytest.fixture
-def matrix_objects(users, departments):
+def matrix_objects(users, departments, regions, settings, tmp_path):
+    """One object of each kind: a published city plan whose task is led by the officer's department,
+    a submitted report with evidence, a pending extension request, an indicator, the leader's PDF."""
+    from django.core.files.base import ContentFile
+
+    from tasks.models import Evidence, ReportDocument
+
+    settings.MEDIA_ROOT = tmp_path
     cache.set(WORKER_HEARTBEAT_KEY, time.time())
     cache.set(BEAT_HEARTBEAT_KEY, time.time())
+    plan = ActionPlanFactory(region=regions["city"])
+    task = TaskFactory(plan=plan)
+    assignment = TaskAssignmentFactory(task=task, department=departments["agri"], is_lead=True)
+    report = ProgressReportFactory(assignment=assignment, submitted_by=users["department_officer"])
+    evidence = Evidence(report=report, original_name="汇总.pdf", content_type="application/pdf", size=8, sha256="0" * 64)
+    evidence.file.save("e.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    document = ReportDocument(plan=plan, period=plan.issued.replace(day=1), recipient=users["leader"], status="done")
+    document.file.save("r.pdf", ContentFile(b"%PDF-1.4"), save=True)
     return {
         "notification": NotificationFactory(recipient=users["bureau_staff"]),
         "target": users["department_officer"],
         "department": departments["bureau"],
+        "task": task,
+        "report": report,
+        "evidence": evidence,
+        "extension": ExtensionRequestFactory(task=task, department=departments["agri"],
+                                             requested_by=users["department_officer"]),
+        "indicator": IndicatorFactory(plan=plan, department=departments["agri"]),
+        "document": document,
     }
 
 

@@ -1,0 +1,104 @@
+"""Who sees which plans and tasks, and the three-colour warning state — each defined once, here, and
+used by pages, the API, reminders and reports alike."""
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Exists, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Value, When
+
+from portal import permissions as perms
+
+from .choices import AlertColour, PlanStatus, TaskStatus
+
+OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.OVERDUE)
+
+
+class DaysBetween(Func):
+    """(later - earlier) in whole days; PostgreSQL subtracts dates to an integer."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+
+class PlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Bureau staff see the plans of their region and below, drafts included; leaders and
+        officers see published plans only (officers: those that assign their department)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if perms.sees_everything(user):
+            return self
+        q = Q(pk__in=[])
+        in_region = perms.region_q(user, "region")
+        if perms.has_role(user, perms.BUREAU_STAFF):
+            q |= in_region
+        if perms.has_role(user, perms.LEADER):
+            q |= in_region & Q(status=PlanStatus.PUBLISHED)
+        if perms.has_role(user, perms.DEPARTMENT_OFFICER) and user.department_id:
+            from .models import TaskAssignment
+
+            mine = TaskAssignment.objects.filter(task__plan=OuterRef("pk"), department_id=user.department_id)
+            q |= Q(Exists(mine), status=PlanStatus.PUBLISHED)
+        return self.filter(q)
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Department officers see only their department's tasks (lead or co-responsible) of published
+        plans; leaders everything published in their region; bureau staff also the drafts."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if perms.sees_everything(user):
+            return self
+        q = Q(pk__in=[])
+        in_region = perms.region_q(user, "plan__region")
+        if perms.has_role(user, perms.BUREAU_STAFF):
+            q |= in_region
+        if perms.has_role(user, perms.LEADER):
+            q |= in_region & Q(plan__status=PlanStatus.PUBLISHED)
+        if perms.has_role(user, perms.DEPARTMENT_OFFICER) and user.department_id:
+            from .models import TaskAssignment
+
+            mine = TaskAssignment.objects.filter(task=OuterRef("pk"), department_id=user.department_id)
+            q |= Q(Exists(mine), plan__status=PlanStatus.PUBLISHED)
+        return self.filter(q)
+
+    def with_alert(self, today: datetime.date):
+        """Annotate `alert` (red / yellow / blue / "") and `effective_status`:
+        red — past the deadline and not completed; yellow — behind schedule (progress trails the time
+        elapsed by more than PORTAL_BEHIND_TOLERANCE points) or a report returned and not yet
+        resubmitted; blue — due within PORTAL_DUE_SOON_DAYS days."""
+        from .models import TaskAssignment
+
+        tolerance = settings.PORTAL_BEHIND_TOLERANCE
+        soon = today + datetime.timedelta(days=settings.PORTAL_DUE_SOON_DAYS)
+        today_value = Value(today, output_field=models.DateField())
+        returned = TaskAssignment.objects.filter(task=OuterRef("pk"), awaiting_resubmission=True)
+        open_ = Q(status__in=OPEN_STATUSES)
+        return self.annotate(
+            _total_days=DaysBetween(F("deadline"), F("start_date")),
+            _lag=ExpressionWrapper(
+                DaysBetween(today_value, F("start_date")) * 100
+                - DaysBetween(F("deadline"), F("start_date")) * (F("progress") + tolerance),
+                output_field=IntegerField(),
+            ),
+            _returned=Exists(returned),
+        ).annotate(
+            alert=Case(
+                When(open_ & Q(deadline__lt=today), then=Value(AlertColour.RED.value)),
+                When(open_ & Q(_returned=True), then=Value(AlertColour.YELLOW.value)),
+                When(open_ & Q(_total_days__gt=0, _lag__gt=0), then=Value(AlertColour.YELLOW.value)),
+                When(open_ & Q(deadline__lte=soon), then=Value(AlertColour.BLUE.value)),
+                default=Value(AlertColour.NONE.value),
+                output_field=models.CharField(),
+            ),
+            effective_status=Case(
+                When(open_ & Q(deadline__lt=today), then=Value(TaskStatus.OVERDUE.value)),
+                default=F("status"),
+                output_field=models.CharField(),
+            ),
+        )
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
