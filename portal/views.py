@@ -119,10 +119,19 @@ HOME_TEMPLATES = {
 
 @login_required
 def home(request):
+    from tasks import selectors as task_selectors
+
     role = perms.primary_role(request.user)
     template = HOME_TEMPLATES.get(role, "portal/home_no_role.html")
-    latest = list(selectors.notification_list(user=request.user)[:5])
-    return render(request, template, {"role": role, "latest_notifications": latest})
+    context = {"role": role, "latest_notifications": list(selectors.notification_list(user=request.user)[:5])}
+    if role in (perms.BUREAU_STAFF, perms.DEPARTMENT_OFFICER, perms.LEADER):
+        context["my_tasks"] = task_selectors.my_tasks(user=request.user)
+        context["alert_counts"] = task_selectors.alert_counts(user=request.user)
+    if role == perms.BUREAU_STAFF:
+        context["to_review"] = list(task_selectors.reports_to_review(user=request.user)[:10])
+        context["extensions"] = list(task_selectors.extensions_pending(user=request.user)[:10])
+        context["chase"] = task_selectors.chase_list(user=request.user)
+    return render(request, template, context)
 
 
 @module_required("cockpit")

@@ -237,12 +237,12 @@ def read_plan_file(data: bytes, filename: str) -> str:
         raise PlanParseError("暂不支持 PDF 文件，请上传方案的文本（.txt）或 Word 文档（.docx）。")
     if data.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".doc"):
         raise PlanParseError("不支持旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后再上传。")
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        raise PlanParseError("不是文本或 Word 文档：上传的是图片，请上传方案的文本（.txt）或 Word 文档（.docx）。")
     if name.endswith(".docx") or data.startswith(b"PK\x03\x04"):
         text = _read_docx(data)
-    elif name.endswith((".txt", ".text")) or "." not in name.rsplit("/", 1)[-1]:
+    else:                                               # .txt, or any other name: it must be text
         text = _decode_text(data)
-    else:
-        raise PlanParseError(f"不支持的文件类型“{filename}”，请上传方案的文本（.txt）或 Word 文档（.docx）。")
     if not text.strip():
         raise PlanParseError("文件内容为空（只有空白字符），请检查上传的文件。")
     return text
@@ -326,6 +326,8 @@ def _deadline_date(m: re.Match, text: str) -> datetime.date | None:
         return None                                     # baselines and starting points
     if after[:1] in ("起", "以", "开") or after.startswith(("开始", "以来", "以后")):
         return None
+    if m.group("prefix") == "于" and before in "倍高低多少大小优好强弱":
+        return None                                     # a comparison: "1.5倍于2022年"
     year = int(m.group("year"))
     prefix, tail = m.group("prefix"), m.group("before")
     if m.group("half"):

@@ -95,18 +95,24 @@ def extensions_pending(*, user) -> QuerySet[ExtensionRequest]:
 
 
 def chase_list(*, user, on=None) -> list[dict]:
-    """催报: for each published plan the user sees, the units that have not reported this period."""
+    """催报: for each published plan the user sees, the units that have not reported this period.
+    One query for the plans and one per distinct period start (monthly / quarterly) — bounded."""
     on = on or today()
-    result = []
-    for plan in ActionPlan.objects.visible_to(user).filter(status=PlanStatus.PUBLISHED):
-        start = period_start(on, plan.cadence)
-        missing = (TaskAssignment.objects.filter(task__plan=plan, task__status__in=("not_started", "in_progress"),
-                                                 department__isnull=False)
-                   .exclude(reports__period=start, reports__status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED])
-                   .values("department__name").annotate(tasks=Count("task")).order_by("department__name"))
-        result.append({"plan": plan, "period": start, "due": period_due(start, plan.cadence, plan.report_day),
-                       "missing": list(missing)})
-    return result
+    plans = list(ActionPlan.objects.visible_to(user).filter(status=PlanStatus.PUBLISHED).order_by("pk"))
+    by_start = {}
+    for plan in plans:
+        by_start.setdefault(period_start(on, plan.cadence), []).append(plan.pk)
+    missing = {}
+    for start, plan_ids in by_start.items():
+        rows = (TaskAssignment.objects.filter(task__plan_id__in=plan_ids, task__status__in=("not_started", "in_progress"),
+                                              department__isnull=False)
+                .exclude(reports__period=start, reports__status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED])
+                .values("task__plan_id", "department__name").annotate(tasks=Count("task")).order_by("department__name"))
+        for row in rows:
+            missing.setdefault(row["task__plan_id"], []).append(row)
+    return [{"plan": plan, "period": period_start(on, plan.cadence),
+             "due": period_due(period_start(on, plan.cadence), plan.cadence, plan.report_day),
+             "missing": missing.get(plan.pk, [])} for plan in plans]
 
 
 def indicator_list(*, user) -> QuerySet[Indicator]:
@@ -117,3 +123,23 @@ def indicator_list(*, user) -> QuerySet[Indicator]:
 
 def document_list(*, user) -> QuerySet[ReportDocument]:
     return ReportDocument.objects.filter(recipient=user).select_related("plan")
+
+
+ALERT_ORDER = {"red": 0, "yellow": 1, "blue": 2, "": 3}
+
+
+def my_tasks(*, user, limit=10, on=None) -> list[Task]:
+    """The tasks that need the user's attention first: red, yellow, blue, then by deadline."""
+    tasks = list(task_list(user=user, on=on).filter(status__in=("not_started", "in_progress", "overdue"))
+                 .order_by("deadline")[:200])
+    tasks.sort(key=lambda t: (ALERT_ORDER.get(t.alert, 3), t.deadline or datetime.date.max))
+    return tasks[:limit]
+
+
+def alert_counts(*, user, on=None) -> dict[str, int]:
+    rows = (Task.objects.visible_to(user).with_alert(on or today()).values("alert").annotate(n=Count("pk")))
+    counts = {"red": 0, "yellow": 0, "blue": 0, "": 0}
+    for row in rows:
+        counts[row["alert"]] = row["n"]
+    counts["total"] = sum(counts.values())
+    return counts
