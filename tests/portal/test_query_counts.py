@@ -25,7 +25,7 @@ PAGES = {
     "portal:department_detail": ("bureau_staff", lambda u: {"pk": u["bureau_staff"].department_id}, 8),
     "portal:audit_list": ("audit_admin", None, 9),
     "inventory:index": ("bureau_staff", None, 5),
-    "tasks:index": ("department_officer", None, 5),
+    "tasks:index": ("department_officer", None, 10),
     "api-me": ("leader", None, 4),
     "portal:password_change": ("leader", None, 5),
     "portal:user_create": ("system_admin", None, 9),
