@@ -21,11 +21,12 @@ How a plan is read
    sentence end (。！？), after a clause, or run in after a short level title
    (``二、工作举措（一）开展…``), so ``新(改、扩)建``, ``（2019年本）``, ``（PPP）``, ``2.5倍``,
    ``第1号`` and dates are never taken for headings.
-3. **Repeats.** Web copies repeat whole passages. A heading, or a sentence of 10 characters or
-   more, that already occurred earlier is dropped and the first occurrence kept. Clauses and
-   short sentences legitimately recur (``（市生态环境局负责）``), so they are dropped only inside a
-   repeated run (when the unit beside them is the repeat of the unit beside their original).
-   Each dropped run is reported once in ``ParsedPlan.dropped``.
+3. **Repeats.** Web copies repeat whole passages; the first occurrence is kept. A passage is
+   repeated when two or more consecutive units repeat two or more consecutive earlier units; a
+   sentence of 20 characters or more that occurred earlier is a repeat even on its own.
+   Headings, clauses and short sentences legitimately recur (``（市生态环境局负责）``,
+   ``（一）指导思想`` in each part of a long plan), so alone they are kept. Each dropped passage is
+   reported once in ``ParsedPlan.dropped``.
 4. **Reading.** Units are read in order. Text belongs to the heading it follows; a *repeated*
    heading is not added again but brings the reader back to that heading (its item receives the
    new text that follows). A heading that first appeared out of place — above its section, with
@@ -33,10 +34,15 @@ How a plan is read
    appears. A clause belongs to the item whose kept text it follows (dropped repeats are
    transparent), so each clause stays with the text it follows. An item (at any level) that
    receives at least one clause is a task; headings without clauses are structure only. Several
-   clauses in one item are merged (departments in document order).
+   clauses in one item (``〔X牵头，Y参与〕…〔Z牵头〕``) are merged: lead and responsible are the
+   union, in document order. Text after an item's last clause still belongs to it (a warning
+   asks for a check); an item without a clause among siblings that have one is reported too.
 5. **Clauses.** Forms read: ``（X牵头，Y、Z等按职责分工负责）``, ``（X负责）``, ``（X、Y按职责分工负责）``,
    ``〔X牵头，Y参与，各县区人民政府负责落实〕``, ``[X牵头，Y配合]``, half-width
-   ``(X牵头,有关部门按职责分工负责)``, ``牵头单位：X；责任单位：Y`` (or 配合单位), ``X会同有关部门``.
+   ``(X牵头,有关部门按职责分工负责)``, ``牵头单位：X；责任单位：Y`` (or 配合单位; in brackets or on its
+   own line), ``X会同有关部门负责`` (→ X), ``X会同Y负责`` (→ X、Y). A bracket group with 牵头/参与/配合/
+   按职责… is a clause when it names at least one organ; with only 负责/落实 when everything it names
+   is an organ or a local government (so ``（或简易登记证）``, ``（负责人：…）`` stay text).
    Lead: the names before 牵头; else the names before a plain 负责; else, where the document has
    declared ``列第一位者为牵头单位（下同）`` (which applies from that point on, the declaring clause
    included), the first name; else — no 牵头, no declaration — **all names are lead**: the clause
@@ -68,8 +74,9 @@ How a plan is read
    a web page's ``发布日期`` (publication, e.g. 2023-03-01 for the Inner Mongolia copy whose
    document date is 2023年2月26日) is used only when nothing else exists, with a warning.
 
-Labels are the heading labels from the top down, brackets normalised to full-width and the
-full-width dot to ``.`` (``二、（一）1.``). In scrambled copies two items can share a label (a
+Labels (of tasks and of ``HeadingNode``) are the heading labels from the top down, as written
+but with brackets normalised to full-width and the full-width dot to ``.`` (``二、（一）1.``,
+``一、2、`` when the document writes ``2、``). In scrambled copies two items can share a label (a
 warning says so); ``ParsedPlan.tasks`` order, not the label, identifies a task.
 """
 from __future__ import annotations
@@ -160,8 +167,9 @@ STRONG_CLAUSE_RE = re.compile(
 WEAK_CLAUSE_RE = re.compile(r"负责|落实")
 # An unbracketed clause in label form at the start of a unit: 牵头单位：X；责任单位：Y
 LABEL_CLAUSE_RE = re.compile(r"(?:牵头|责任|配合|参与|协办|主办)(?:单位|部门)\s*[:：]")
-# Document furniture
-PUBLIC_RE = re.compile(r"^[（(]\s*此件[^）)]{0,10}[）)]$")                  # （此件公开发布）
+# Document furniture: （此件公开发布）, a signature date line, 抄送/附件 closing, 朔政办发〔2023〕18号,
+# a web page's 发布日期, a 成文日期, the organ before 关于印发
+PUBLIC_RE = re.compile(r"^[（(]\s*此件[^）)]{0,10}[）)]$")
 DATE_LINE_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(印发)?$")
 CLOSING_RE = re.compile(r"^(?:抄送|抄报|主送|附件)\s*[:：]")
 DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d{1,4}\s*号")
@@ -169,14 +177,16 @@ WEB_DATE_RE = re.compile(r"发布(?:日期|时间)\s*[:：]\s*(\d{4})[-年./](\d
 WRITTEN_DATE_RE = re.compile(r"成文(?:日期|时间)\s*[:：]\s*(\d{4})[-年./](\d{1,2})[-月./](\d{1,2})")
 ISSUER_RE = re.compile(
     r"(?:^|\n)\s*(?P<org>[^\n，。：:《》]{2,40}?(?:办公室|办公厅|人民政府|委员会|行政公署|厅|局|委))\s*关于印发")
+# The plan's title: 现将《X》印发 / 《X》已经…同意，现印发 / 关于印发X的通知
 TITLE_SUFFIX = r"(?:方案|计划|意见|办法|规划|要点|措施|细则|清单)"
-# 现将《X》印发 / 《X》已经…同意，现印发
 NOTICE_TITLE_RE = re.compile(r"《(?P<t>[^《》]{4,60}?" + TITLE_SUFFIX + r")》[^。《]{0,40}?印发")
 ABOUT_TITLE_RE = re.compile(r"关于印发《?(?P<t>[^《》\n]{4,60}?" + TITLE_SUFFIX + r")》?的通知")
 # A level title that runs straight into its body: "主要目标到2023年，…" → title "主要目标"
 TITLE_RUN_IN_RE = re.compile(r"(?:到|至|在)?(?:19|20)\d{2}年")
 
-# Clause grammar
+# Clause grammar: 以下均需X落实，不再列出 / 列第一位者为牵头单位 / 牵头单位：X / the role word
+# closing a list (X牵头, X按职责分工负责, X参与…) / 等部门单位 endings / names that assign nobody /
+# local governments / 和-及 between names / the organ a department name ends with
 INHERIT_RE = re.compile(
     r"以下(?:各项(?:工作|任务)?)?(?:均需|均须|均由|均要|均应|需|由)?(?P<who>[^。；;]+?)(?:负责)?落实"
     r"[，,。；;]?\s*不再(?:一一)?列出[。；;]?")
@@ -193,9 +203,10 @@ LOCAL_GOV_RE = re.compile(r"(?:人民政府|行政公署|政府|公署)(?:（[^�
 LOCAL_GOV_LIST_RE = re.compile(r"^各[^，；]*?(?:人民政府|行政公署|政府|公署|管委会)(?:（[^（）]*）)?$")
 # 和/及 split a list only right after a name's organ suffix: "市生态环境局和市农业农村局"
 AND_SPLIT_RE = re.compile(r"(?<=[局委厅办部署府会院关处心司行所站队室团社组）])[和及](?=[^\s和及]{2,})")
-ORGAN_SUFFIX_RE = re.compile(r"[局委厅办部署府会院关处心司行所站队室团社组）]$")
+ORGAN_SUFFIX_RE = re.compile(r"[局委厅办部署府会院关处心司行所站队室团社组联协台校）]$")
 
-# Deadlines
+# Deadlines: a year with an optional period (上半年, 第三季度, 6月底, 12月31日, 年底) and 前/到;
+# recurring phrases
 DEADLINE_RE = re.compile(
     r"(?P<prefix>截至|截止到?|到|至|于|在)?"
     r"(?P<year>(?:19|20)\d{2})\s*年"
@@ -211,6 +222,9 @@ _RECURRING_KIND = {"每年": "每年", "每年度": "每年", "按年度": "每�
                    "每季度": "每季度", "每月": "每月", "每周": "每周", "定期": "定期", "长期坚持": "长期坚持",
                    "常态化": "长期坚持"}
 _QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+# A sentence this long that occurred before is a repeat even on its own
+REPEAT_MIN_CHARS = 20
 
 # Width folding for comparisons and labels
 _FOLD = str.maketrans({"(": "（", ")": "）", ",": "，", ";": "；", ":": "：", "〔": "（", "〕": "）",
@@ -324,8 +338,8 @@ def _deadline_date(m: re.Match, text: str) -> datetime.date | None:
         return None                                     # a range: （2021-2025年）
     if text[max(0, start - 1):start] in ("比", "较", "与", "同", "自", "从") or text[max(0, start - 2):start] == "截止":
         return None                                     # baselines and starting points
-    if after[:1] in ("起", "以", "开") or after.startswith(("开始", "以来", "以后")):
-        return None
+    if not m.group("before") and (after[:1] == "起" or after.startswith(("开始", "以来", "以后"))):
+        return None                                     # a starting point: "2024年起"
     if m.group("prefix") == "于" and before in "倍高低多少大小优好强弱":
         return None                                     # a comparison: "1.5倍于2022年"
     year = int(m.group("year"))
@@ -466,6 +480,9 @@ def _parse_clause(raw: str, declared: bool) -> _Clause:
         content = DECLARE_RE.sub("", content)
     content = re.sub(r"(?:^|[，；。])\s*(?:下同|不再(?:一一)?列出)\s*(?=[，；。]|$)", "", content)
     content = re.sub(r"其他部门(?:、单位)?按职责分工负责", "", content)
+    # "X会同有关部门负责" → X; "X会同Y负责" → X、Y
+    content = re.sub(r"会同(?:其他)?(?:有关|相关)?(?:部门|单位)+(?=[，；。]|负责|落实|$)", "", content)
+    content = content.replace("会同", "、")
     # (role, names) per comma part; a part without a role word takes the role of the next part
     # with one in the same sentence ("X、Y，Z等按职责分工负责").
     parts: list[tuple[str | None, list[str]]] = []
@@ -535,13 +552,16 @@ def _looks_like_clause(content: str) -> bool:
     """Whether the inside of a bracket group is a responsibility clause."""
     if MARKER_GROUP_RE.match(content) or len(content) > 600:
         return False
-    if STRONG_CLAUSE_RE.search(content):
-        return True
-    if not WEAK_CLAUSE_RE.search(content):
+    strong = STRONG_CLAUSE_RE.search(content)
+    if not strong and not WEAK_CLAUSE_RE.search(content):
         return False
     parsed = _parse_clause("（" + content + "）", declared=False)
-    names = parsed.responsible + [n for n in parsed.implementers if n != parsed.inherit]
-    return bool(names) and all(ORGAN_SUFFIX_RE.search(n) or _is_local_government(n) for n in names)
+    if parsed.inherit or parsed.declares:
+        return True
+    names = parsed.responsible + parsed.implementers
+    valid = [n for n in names if ORGAN_SUFFIX_RE.search(n) or _is_local_government(n)]
+    # "（鼓励公众参与）" names no organ; a weak word ("负责") needs a clean list of organs
+    return bool(valid) and (bool(strong) or len(valid) == len(names))
 
 
 # --------------------------------------------------------------------------------------------
@@ -571,14 +591,15 @@ def _normalise_lines(text: str) -> list[str]:
     return lines
 
 
-def _depth_after(text: str) -> int:
-    depth = 0
-    for ch in text:
+def _open_bracket_at(text: str) -> int | None:
+    """Where the outermost bracket left open at the end of `text` starts, or None."""
+    opened: list[int] = []
+    for i, ch in enumerate(text):
         if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE and depth:
-            depth -= 1
-    return depth
+            opened.append(i)
+        elif ch in _CLOSE and opened:
+            opened.pop()
+    return opened[0] if opened else None
 
 
 def _starts_with_heading(text: str) -> bool:
@@ -623,7 +644,8 @@ def _repair_paragraphs(lines: list[str], dropped: list[str]) -> list[str]:
             paragraphs.append(line)
             continue
         previous = paragraphs[-1]
-        if _depth_after(previous) > 0:                  # a bracket left open: "（市生态环境局、"
+        opened = _open_bracket_at(previous)
+        if opened is not None and len(previous) - opened < 300:   # a bracket left open: "（市生态环境局、"
             paragraphs[-1] = previous + line
             continue
         if not _starts_with_heading(line):
@@ -636,7 +658,8 @@ def _repair_paragraphs(lines: list[str], dropped: list[str]) -> list[str]:
         if _is_clause_only(line):                       # a clause alone belongs to the item before
             paragraphs[-1] = previous + line
             continue
-        broken = (len(previous) >= 15 and re.search(r"[，,。]", previous)
+        heading_line = _starts_with_heading(previous) and len(previous) <= 40 and not re.search(r"[。！？]", previous)
+        broken = (not heading_line and len(previous) >= 15 and re.search(r"[，,。]", previous)
                   and previous[-1] not in _TERMINAL and not _starts_with_heading(line)
                   and not DATE_LINE_RE.match(line) and not CLOSING_RE.match(line))
         if broken:                                      # a sentence cut by a page break
@@ -696,7 +719,7 @@ def _marker_info(m: re.Match) -> tuple[int, str, int]:
     return 3, m.group("l3") + dot, int(m.group("l3"))
 
 
-def _heading_title(body: str, level: int) -> str:
+def _heading_title(body: str) -> str:
     """The short title of a heading: its first sentence, cut where a level title runs into text."""
     first = re.split(r"[。！？!?]", body, maxsplit=1)[0].strip()
     first = first.rstrip("：:；;，, ")
@@ -738,56 +761,64 @@ class _Tokenizer:
         unit = _Unit(kind, text, self.group, key=re.sub(r"\s+", "", text).translate(_FOLD))
         if heading is not None:
             unit.level, unit.marker, unit.number = _marker_info(heading)
-            unit.title = _heading_title(text[heading.end() - heading.start():].strip(), unit.level)
+            unit.title = _heading_title(text[heading.end() - heading.start():].strip())
         self.units.append(unit)
         if kind in ("date", "public", "title", "sign"):
             self.new_group()
 
     def paragraph(self, s: str) -> None:
+        """Cut one repaired paragraph into units. `start` is where the current unit began,
+        `heading` the marker it began with (if any)."""
         self.new_group()
-        groups = {start: end for start, end in _bracket_groups(s)}
+        groups = dict(_bracket_groups(s))
         i = start = 0
         heading: re.Match | None = None
         n = len(s)
         while i < n:
-            if i == start:
+            if i == start:                              # at a unit start: title line, label clause, heading?
                 while i < n and s[i] == " ":
                     i += 1
                 start = i
                 if i >= n:
                     break
-                if self.title and s.startswith(self.title, i) and not s.startswith("》", i + len(self.title)) \
-                        and not s.startswith("的", i + len(self.title)):
+                if self.title and s.startswith(self.title, i) and s[i + len(self.title):i + len(self.title) + 1] \
+                        not in ("》", "的"):
                     self.add("title", self.title)
                     i = start = i + len(self.title)
                     continue
-                if LABEL_CLAUSE_RE.match(s, i):
+                if LABEL_CLAUSE_RE.match(s, i):         # 牵头单位：X；责任单位：Y runs to the paragraph end
                     self.add("clause", s[i:])
                     return
                 heading = _heading_at(s, i)
                 if heading:
                     i = heading.end()
                     continue
-            if i in groups:
+            if i in groups:                             # a bracket group: clause, （此件公开发布）, run-in marker
                 end = groups[i]
-                content = s[i + 1:end - 1] if end <= n and s[end - 1] in _CLOSE else s[i + 1:end]
-                if PUBLIC_RE.match(s[i:end]) or _looks_like_clause(content):
-                    kind = "public" if PUBLIC_RE.match(s[i:end]) else "clause"
-                    self._flush(s, start, i, heading)
-                    while end < n and s[end] in "。；;，,":
-                        end += 1
-                    self.add(kind, s[i:end])
+                whole = s[i:end]
+                content = whole[1:-1] if whole[-1] in _CLOSE else whole[1:]
+                public = bool(PUBLIC_RE.match(whole))
+                if public or _looks_like_clause(content):
+                    after = end
+                    while after < n and s[after] in "。；;，,":
+                        after += 1
+                    before = s[start:i].rstrip()
+                    if before and before[-1] not in _TERMINAL:   # "…建设(责任单位:X)。按照…": the 。 ends the text
+                        self._flush(s, start, i, heading, suffix=s[end:after])
+                        self.add("public" if public else "clause", s[i:end])
+                    else:
+                        self._flush(s, start, i, heading)
+                        self.add("public" if public else "clause", s[i:after])
+                    end = after
                     i = start = end
                     heading = None
-                    continue
-                if heading is not None and MARKER_GROUP_RE.match(content) and self._run_in(s, start, i, heading):
+                elif heading is not None and MARKER_GROUP_RE.match(content) and self._run_in(s, i, heading):
                     self._flush(s, start, i, heading)
-                    i = start = i
-                    heading = None
-                    continue
-                i = end
+                    start, heading = i, None
+                else:
+                    i = end
                 continue
-            if s[i] in _SENTENCE_END:
+            if s[i] in _SENTENCE_END:                   # a sentence ends (closing quotes stay with it)
                 end = i + 1
                 while end < n and s[end] in _QUOTE_CLOSE:
                     end += 1
@@ -799,7 +830,7 @@ class _Tokenizer:
         self._flush(s, start, n, heading)
 
     @staticmethod
-    def _run_in(s: str, start: int, pos: int, heading: re.Match) -> bool:
+    def _run_in(s: str, pos: int, heading: re.Match) -> bool:
         """A deeper marker right after a short level title: "二、工作举措（一）开展…"."""
         level = _marker_info(heading)[0]
         title = s[heading.end():pos]
@@ -807,12 +838,12 @@ class _Tokenizer:
         return (inner is not None and _marker_info(inner)[0] > level and len(title) <= 20
                 and not re.search(r"[，,。；;：:]", title))
 
-    def _flush(self, s: str, start: int, end: int, heading: re.Match | None) -> None:
+    def _flush(self, s: str, start: int, end: int, heading: re.Match | None, suffix: str = "") -> None:
         if end > start:
             if heading is not None and heading.start() == start:
-                self.add("heading", s[start:end], heading)
+                self.add("heading", s[start:end] + suffix, heading)
             else:
-                self.add("text", s[start:end])
+                self.add("text", s[start:end] + suffix)
 
 
 def _mark_signatures(units: list[_Unit]) -> None:
@@ -826,7 +857,7 @@ def _mark_signatures(units: list[_Unit]) -> None:
 
 
 def _mark_repeats(units: list[_Unit]) -> None:
-    """Step 3 of the module docstring: drop repeated headings and sentences, keep the first."""
+    """Step 3 of the module docstring: drop repeated passages, keep the first occurrence."""
     first: dict[str, int] = {}
     for i, unit in enumerate(units):
         if unit.kind not in ("heading", "text", "clause"):
@@ -836,21 +867,18 @@ def _mark_repeats(units: list[_Unit]) -> None:
             unit.original = first[key]
         else:
             first[key] = i
-    # long sentences and headings: always a repeat; clauses and short sentences only in a run
-    for unit in units:
-        if unit.original is not None and (unit.kind == "heading" or unit.kind == "text" and len(unit.key) >= 10):
-            unit.dropped = True
-    changed = True
-    while changed:
-        changed = False
-        for i, unit in enumerate(units):
-            if unit.dropped or unit.original is None:
-                continue
-            j = unit.original
-            left = i > 0 and units[i - 1].dropped and units[i - 1].original == j - 1
-            right = i + 1 < len(units) and units[i + 1].dropped and units[i + 1].original == j + 1
-            if left or right:
-                unit.dropped = changed = True
+
+    def aligned(i: int, step: int) -> bool:
+        j = i + step
+        return 0 <= j < len(units) and units[j].original is not None \
+            and units[j].original == units[i].original + step
+
+    for i, unit in enumerate(units):
+        if unit.original is None:
+            continue
+        long_sentence = unit.kind == "text" and len(unit.key) >= REPEAT_MIN_CHARS
+        in_run = aligned(i, -1) or aligned(i, 1)       # part of a repeated passage of 2+ units
+        unit.dropped = long_sentence or in_run
 
 
 # --------------------------------------------------------------------------------------------
@@ -1007,9 +1035,9 @@ def _read(units: list[_Unit], paragraph_of: dict[int, int], warnings: list[str])
             item.paragraphs.add(paragraph_of[index])
             continue
         if unit.kind == "text":
-            if DECLARE_RE.search(unit.text):
+            if "牵头" in unit.text and DECLARE_RE.search(unit.text):
                 declared = True
-            m = INHERIT_RE.search(unit.text)
+            m = INHERIT_RE.search(unit.text) if "列出" in unit.text else None
             if m:
                 inherited.append(_clean_name(m.group("who")))
             if current is not None:
@@ -1044,7 +1072,7 @@ def _walk(items: list[_Item]):
         yield from _walk(item.children)
 
 
-def _item_text(item: _Item, paragraph_of_unit: dict[int, int]) -> str:
+def _item_text(item: _Item) -> str:
     """The item's text without label and clauses: paragraphs joined by line breaks."""
     pieces: list[str] = []
     last_group = None
@@ -1138,7 +1166,7 @@ def parse_plan(text: str) -> ParsedPlan:
         for clause in item.clauses:
             lead += [n for n in clause.lead if n not in lead]
             responsible += [n for n in clause.responsible if n not in responsible]
-        text_ = _item_text(item, paragraph_of)
+        text_ = _item_text(item)
         nodes[id(item)].task_index = len(tasks)
         tasks.append(ParsedTask(
             label=item.label(), title=item.unit.title, text=text_, lead=lead, responsible=responsible,

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS = [
     ("PDF report, ~20 pages", 6, 20, 80, 8.0),
     ("PDF report, ~100 pages", 20, 33, 80, 60.0),
-    ("PDF report, 3,800 short rows", 38, 100, 8, 60.0),
+    ("PDF report, 3,800 short rows", 32, 100, 8, 60.0),
 ]
 MEMORY_TARGET_MB = 1024
 

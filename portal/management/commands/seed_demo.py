@@ -16,3 +16,7 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号：新建 {len(created)} 个，共 {len(rows)} 个（密码保存在 {path}）")
         for username, real_name, role, password in created:
             self.stdout.write(f"  {username:<10} {real_name:<8} {ROLE_LABELS[role]!s:<10} 密码 {password}")
+        from tasks.demo import demo_plans_seed
+
+        for line in demo_plans_seed():
+            self.stdout.write(line)
