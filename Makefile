@@ -8,11 +8,12 @@ PIP    := $(PY) -m pip
 SYSTEM_DEPS := bash scripts/system-deps.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps system-deps-browser python-deps assets messages run test test-fast lint stop bench clean
+.PHONY: help setup system-deps system-deps-browser python-deps assets messages run test test-fast bench lint stop clean
 
 help:
 	@echo "make run    — install what is missing, start PostgreSQL, Redis, the portal, Celery worker and beat"
 	@echo "make test   — the same setup, then the whole test suite (browser tests included)"
+	@echo "make bench  — the benchmarks: one table and bench-results.json"
 	@echo "make stop   — stop the embedded PostgreSQL and Redis servers"
 	@echo "make lint   — ruff"
 
@@ -60,6 +61,10 @@ run: setup
 
 test: system-deps-browser setup
 	@$(PY) -m portal.devstack test -- $(PYTEST_ARGS)
+
+# Every benchmark of the portal: one table, and bench-results.json.
+bench: setup
+	@$(PY) -m portal.devstack bench -- $(BENCH_ARGS)
 
 # Without the browser journeys, for a quick loop while editing.
 test-fast: setup

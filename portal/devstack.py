@@ -1512,6 +1512,16 @@ def cmd_run() -> int:
 
 
 def cmd_test(pytest_args: list[str]) -> int:
+    return cmd_exec([sys.executable, "-m", "pytest", *pytest_args])
+
+
+def cmd_bench(args: list[str]) -> int:
+    """make bench: the test servers, then tests/benchmarks/run.py (it makes its own database)."""
+    return cmd_exec([sys.executable, str(PROJECT_ROOT / "tests" / "benchmarks" / "run.py"), *args])
+
+
+def cmd_exec(command: list[str]) -> int:
+    """Run `command` with the test servers up and DATABASE_URL / REDIS_URL set; stop what it started."""
     plan = plan_services("test")
     started = ensure_services(plan)
     proc: subprocess.Popen | None = None
@@ -1526,8 +1536,7 @@ def cmd_test(pytest_args: list[str]) -> int:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-        proc = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args], cwd=str(PROJECT_ROOT),
-                                env=child_env(plan))
+        proc = subprocess.Popen(command, cwd=str(PROJECT_ROOT), env=child_env(plan))
         return proc.wait()
     finally:
         for s, h in old.items():
@@ -1549,6 +1558,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="show this project's running embedded servers")
     sub.add_parser("run", help="make run: servers, migrate, seed_demo, web + worker + beat")
     sub.add_parser("test", help="make test: test servers + pytest (test [--] [pytest args])")
+    sub.add_parser("bench", help="make bench: test servers + tests/benchmarks/run.py")
     return p
 
 
@@ -1558,11 +1568,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     try:
-        if args_list[:1] == ["test"]:
+        if args_list[:1] in (["test"], ["bench"]):
             rest = args_list[1:]
             if rest[:1] == ["--"]:
                 rest = rest[1:]
-            return cmd_test(rest)
+            return cmd_test(rest) if args_list[0] == "test" else cmd_bench(rest)
         args = build_parser().parse_args(args_list)
         if args.command == "services":
             return cmd_services(args.profile, args.print_env)

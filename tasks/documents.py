@@ -30,7 +30,16 @@ from portal.models import User
 from portal.services import audit_record
 
 from .choices import AlertColour, Cadence, Comparator, DocumentStatus, PlanStatus, ReportStatus, TaskStatus
-from .models import ActionPlan, Evidence, Indicator, IndicatorValue, ProgressReport, ReportDocument, Task, TaskAssignment
+from .models import (
+    ActionPlan,
+    Evidence,
+    Indicator,
+    IndicatorValue,
+    ProgressReport,
+    ReportDocument,
+    Task,
+    TaskAssignment,
+)
 from .periods import period_label, period_start
 
 logger = logging.getLogger(__name__)

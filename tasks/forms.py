@@ -20,7 +20,8 @@ class MultipleFileField(forms.FileField):
 
 
 class PlanImportForm(forms.Form):
-    file = forms.FileField(label=_("Plan document (.txt or .docx)"), required=False)
+    # Empty files reach the parser, which says in Chinese what is wrong with them.
+    file = forms.FileField(label=_("Plan document (.txt or .docx)"), required=False, allow_empty_file=True)
     text = forms.CharField(label=_("…or paste the text"), required=False,
                            widget=forms.Textarea(attrs={"rows": 10}))
 

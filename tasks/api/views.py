@@ -123,6 +123,7 @@ class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TasksMo
 
 class ReportDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TasksModule):
     serializer_class = ReportDocumentSerializer
+    queryset = ReportDocument.objects.none()  # for the schema; get_queryset narrows to the recipient
 
     def get_queryset(self):
         return ReportDocument.objects.filter(recipient=self.request.user).order_by("-requested_at")

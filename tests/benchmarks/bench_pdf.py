@@ -56,7 +56,7 @@ def synthetic_context(departments: int, per_department: int, narrative_chars: in
     for d in range(departments):
         name = f"朔州市第{d + 1}测试部门"
         tasks = []
-        for i in range(per_department):
+        for _i in range(per_department):
             n += 1
             alert, short = alerts[n % len(alerts)]
             row = {

@@ -209,7 +209,7 @@ def _plan_with_tasks(region, departments, officer, n):
         ProgressReportFactory(assignment=lead, period=datetime.date(2024, 2, 1), submitted_by=officer)
         Evidence.objects.create(report=report, file=f"evidence/{plan.pk}-{i}", original_name="a.pdf",
                                 content_type="application/pdf", size=1, sha256="a" * 64)
-    for i in range(n // 2 + 1):
+    for _i in range(n // 2 + 1):
         ind = IndicatorFactory(plan=plan, department=departments["agri"])
         IndicatorValue.objects.create(indicator=ind, period=PERIOD, value=50, reported_by=officer)
     return plan
