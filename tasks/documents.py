@@ -351,9 +351,11 @@ def report_document_generate(*, document_id: int) -> None:
     """Render a queued document. Idempotent: a document already DONE is left alone; one left RUNNING
     by a lost worker, or FAILED, is rendered again."""
     doc = ReportDocument.objects.select_related("plan", "recipient__department").get(pk=document_id)
-    if doc.status == DocumentStatus.DONE:
+    # Claim it in one statement, so a document finished meanwhile by another worker is not redone.
+    claimed = (ReportDocument.objects.filter(pk=doc.pk).exclude(status=DocumentStatus.DONE)
+               .update(status=DocumentStatus.RUNNING, progress=0, error=""))
+    if not claimed:
         return
-    ReportDocument.objects.filter(pk=doc.pk).update(status=DocumentStatus.RUNNING, progress=0, error="")
     try:
         context = document_context(plan=doc.plan, period=doc.period, user=doc.recipient,
                                    today=timezone.localdate())
@@ -374,7 +376,7 @@ def report_document_generate(*, document_id: int) -> None:
         raise
 
 
-def previous_period(today: datetime.date) -> datetime.date:
+def previous_month(today: datetime.date) -> datetime.date:
     return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
@@ -383,15 +385,17 @@ def monthly_reports(*, today: datetime.date | None = None) -> int:
     see (quarterly plans: after the quarter's last month). Safe to run daily and concurrently: the
     check and the insert happen under a lock on the plan row."""
     today = today or timezone.localdate()
-    month = previous_period(today)
+    month = previous_month(today)
     leaders = list(User.objects.filter(is_active=True, groups__name=perms.LEADER).distinct()
-                   .select_related("department__region"))
+                   .select_related("department__region").order_by("pk"))
+    sees = {leader.pk: set(ActionPlan.objects.visible_to(leader).filter(status=PlanStatus.PUBLISHED)
+                           .values_list("pk", flat=True)) for leader in leaders}
     requested = 0
     for plan in ActionPlan.objects.filter(status=PlanStatus.PUBLISHED).order_by("pk"):
         if plan.cadence == Cadence.QUARTERLY and month.month % 3:
             continue
         period = period_start(month, plan.cadence)
-        readers = [u for u in leaders if ActionPlan.objects.visible_to(u).filter(pk=plan.pk).exists()]
+        readers = [leader for leader in leaders if plan.pk in sees[leader.pk]]
         if not readers:
             continue
         with transaction.atomic():

@@ -83,9 +83,19 @@ def department_match(*, names, region) -> dict[str, NameMatch]:
     included), then, inside the plan's region, by a unique name that ends with the written name
     without its 市/省/自治区 prefix. A name that fits several departments is left for a person."""
     names = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
-    exact = {d.name: d for d in Department.objects.filter(name__in=names, is_active=True)}
-    for alias in DepartmentAlias.objects.filter(name__in=names, department__is_active=True).select_related("department"):
-        exact.setdefault(alias.name, alias.department)
+
+    def in_reach(department):
+        # the plan's region, the regions below it, and the regions above it (a provincial customs office)
+        if region is None:
+            return True
+        return department.region.path.startswith(region.path) or region.path.startswith(department.region.path)
+
+    exact = {d.name: d for d in Department.objects.filter(name__in=names, is_active=True).select_related("region")
+             if in_reach(d)}
+    for alias in (DepartmentAlias.objects.filter(name__in=names, department__is_active=True)
+                  .select_related("department__region")):
+        if in_reach(alias.department):
+            exact.setdefault(alias.name, alias.department)
     result = {}
     local = None
     for name in names:
@@ -220,6 +230,7 @@ def plan_map_name(*, actor, plan: ActionPlan, written_name: str, department: Dep
     """A person says which department a name in the plan means; remembered as an alias for later
     plans. Returns how many responsible units were filled in."""
     _require(actor, "tasks.import_plan")
+    plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
     _require_draft(plan)
     if not perms.region_visible(actor, department.region) and not perms.region_visible(actor, plan.region):
         raise PermissionDenied(_("This department is outside your region."))
@@ -243,6 +254,7 @@ def task_update(*, actor, task: Task, title=None, label=None, text=None, deadlin
                 implementers=None, lead_ids=None, co_ids=None) -> Task:
     """Correct a draft task's fields and responsible departments before publication."""
     _require(actor, "tasks.import_plan")
+    task = Task.objects.select_for_update().select_related("plan").get(pk=task.pk)
     _require_draft(task.plan)
     before = snapshot(task, TASK_AUDIT_FIELDS)
     for name, value in (("title", title), ("label", label), ("text", text), ("deadline_text", deadline_text),

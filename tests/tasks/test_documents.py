@@ -288,6 +288,11 @@ def test_generate_failure_is_recorded_and_re_raised(users, plan, task, media, fa
     doc.refresh_from_db()
     assert doc.status == DocumentStatus.FAILED and "报告生成失败" in doc.error and not doc.file
     assert doc.finished_at is not None
+    # The job's retry (or a new request) renders it again.
+    monkeypatch.setattr(documents, "render_pdf", lambda context, *, progress=None: (b"%PDF-1.7 stand-in", 2))
+    documents.report_document_generate(document_id=doc.pk)
+    doc.refresh_from_db()
+    assert (doc.status, doc.error, doc.pages, doc.progress) == (DocumentStatus.DONE, "", 2, 100)
 
 
 def test_monthly_reports_once_per_leader_per_plan(users, regions, departments, plan, task, fake_job):
