@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from portal.models import Department, Region, User
@@ -28,8 +27,11 @@ INDICATORS = [
 ]
 
 
+PLANS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
+
+
 def plans_dir() -> Path:
-    return Path(settings.BASE_DIR) / "fixtures" / "plans"
+    return PLANS_DIR
 
 
 @transaction.atomic

@@ -153,6 +153,9 @@ class TaskLink(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "content_type", "object_id"], name="task_link_unique")]
 
+    def __str__(self):
+        return f"{self.task_id} → {self.content_type_id}:{self.object_id}"
+
 
 class ProgressReport(models.Model):
     """A unit's report on its part of a task for one period (进展报送)."""
@@ -223,6 +226,9 @@ class ExtensionRequest(models.Model):
         verbose_name_plural = _("extension requests")
         ordering = ["-requested_at"]
 
+    def __str__(self):
+        return f"{self.task_id} → {self.new_deadline}"
+
 
 class TaskComment(models.Model):
     """A leader's instruction (批示) on a task, seen by its departments."""
@@ -234,6 +240,9 @@ class TaskComment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text[:50]
 
 
 class Indicator(models.Model):
@@ -270,6 +279,9 @@ class IndicatorValue(models.Model):
         ordering = ["indicator", "-period"]
         constraints = [models.UniqueConstraint(fields=["indicator", "period"], name="indicator_value_per_period")]
 
+    def __str__(self):
+        return f"{self.indicator_id} {self.period:%Y-%m} {self.value}"
+
 
 class ReminderDispatch(models.Model):
     """One reminder decided and sent. The unique constraint makes every reminder go out exactly once,
@@ -290,6 +302,9 @@ class ReminderDispatch(models.Model):
                                     name="reminder_once", nulls_distinct=False),
         ]
         indexes = [models.Index(fields=["channel", "sent_at"], name="reminder_unsent")]
+
+    def __str__(self):
+        return f"{self.kind} {self.task_id} {self.due_date} → {self.recipient_id} ({self.channel})"
 
 
 def document_path(instance, filename):
@@ -315,3 +330,6 @@ class ReportDocument(models.Model):
         verbose_name = _("progress report document")
         verbose_name_plural = _("progress report documents")
         ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.plan_id} {self.period:%Y-%m} → {self.recipient_id}"

@@ -15,10 +15,8 @@ N_DEPARTMENTS = 20
 def _seed(n_tasks, n_reports, now):
     from django.contrib.auth.models import Group
 
-    from portal.models import Department, Region, User
+    from portal.models import Department, Notification, Region, User
     from tasks.models import ActionPlan, ProgressReport, ReminderDispatch, Task, TaskAssignment
-
-    from portal.models import Notification
 
     ReminderDispatch.objects.all().delete()
     Notification.objects.all().delete()

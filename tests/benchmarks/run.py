@@ -69,10 +69,10 @@ def print_table(rows):
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
     widths = [max([width(c)] + [width(row[i]) for row in table]) for i, c in enumerate(columns)]
-    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
     print("\n" + line + "\n" + "-" * width(line))
     for row in table:
-        print("  ".join(cell + " " * (w - width(cell)) for cell, w in zip(row, widths)))
+        print("  ".join(cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":
