@@ -1354,7 +1354,8 @@ def run_specs(web_port: int) -> list[tuple[str, list[str]]]:
     py = sys.executable
     return [
         ("web", [py, "manage.py", "runserver", f"{HOST}:{web_port}", "--noreload"]),
-        ("worker", [py, "-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency", "2"]),
+        ("worker", [py, "-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency", "2",
+                    "-Q", "celery,reports"]),
         ("beat", [py, "-m", "celery", "-A", "portal", "beat", "-l", "info",
                   "--scheduler", "portal.celery:PortalScheduler"]),
     ]

@@ -171,7 +171,15 @@ def test_worker_and_beat_use_the_portal_celery_app():
     compose = load_compose()
     workers = celery_services(compose, "worker")
     beats = celery_services(compose, "beat")
-    assert workers == ["worker"]
+    assert sorted(workers) == ["reports-worker", "worker"]
+    # every queue the portal routes to has a worker consuming it
+    queues = set()
+    for name in workers:
+        words = command_words(compose["services"][name])
+        queues |= set(words[words.index("-Q") + 1].split(","))
+    from portal.settings.base import CELERY_TASK_ROUTES
+
+    assert {"celery"} | {route["queue"] for route in CELERY_TASK_ROUTES.values()} <= queues
     assert len(beats) == 1, f"exactly one beat service is allowed, found {beats}"
     for name in workers + beats:
         words = command_words(compose["services"][name])

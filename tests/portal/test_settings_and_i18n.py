@@ -75,3 +75,9 @@ def test_compiled_catalogue_is_in_use():
 @pytest.mark.parametrize("setting, value", [("LANGUAGE_CODE", "zh-hans"), ("TIME_ZONE", "Asia/Shanghai")])
 def test_chinese_first(setting, value):
     assert getattr(settings, setting) == value
+
+
+def test_no_model_change_is_missing_a_migration(db):
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
