@@ -187,14 +187,19 @@ def plan_import(*, actor, text: str, source_name: str = "", region=None) -> Impo
     matches = department_match(names=names, region=region)
     links = []
     assignments = []
+    # An item that names no date of its own is due when the plan as a whole is (its latest date);
+    # the deadline text says so, and bureau staff can correct it before publishing.
+    plan_end = max((d.date for t in parsed.tasks for d in t.deadlines if d.date), default=None)
     for order, item in enumerate(parsed.tasks):
         dated = [d for d in item.deadlines if d.date is not None]
         first = min(dated, key=lambda d: d.date) if dated else None
         recurring = next((d.recurring for d in item.deadlines if d.recurring), "")
+        deadline = first.date if first else plan_end
+        deadline_text = first.text if first else (_("not stated; the plan's overall deadline") if plan_end else "")
         task = Task.objects.create(
             plan=plan, order=order, label=item.label[:64], title=item.title[:300], text=item.text,
             clause=item.clause[:1000], implementers=item.implementers,
-            deadline=first.date if first else None, deadline_text=first.text[:200] if first else "",
+            deadline=deadline, deadline_text=deadline_text[:200],
             deadlines=[{"text": d.text, "date": d.date.isoformat() if d.date else None, "recurring": d.recurring}
                        for d in item.deadlines],
             recurring=recurring or "", start_date=parsed.issued,
