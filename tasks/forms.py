@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department
 
+from .choices import Cadence
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -113,3 +115,8 @@ class DocumentRequestForm(forms.Form):
 
     def clean_period(self):
         return self.cleaned_data["period"].replace(day=1)
+
+
+class CadenceForm(forms.Form):
+    cadence = forms.ChoiceField(label=_("Reporting cadence"), choices=Cadence.choices)
+    report_day = forms.IntegerField(label=_("Reports due on day"), min_value=1, max_value=28)

@@ -297,6 +297,21 @@ def task_update(*, actor, task: Task, title=None, label=None, text=None, deadlin
 
 
 @transaction.atomic
+def plan_cadence_set(*, actor, plan: ActionPlan, cadence: str, report_day: int) -> ActionPlan:
+    """How often the plan's units report, and by which day of the period (e.g. monthly by the 25th)."""
+    _require(actor, "tasks.import_plan")
+    plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
+    if actor is not None and not perms.region_visible(actor, plan.region):
+        raise PermissionDenied
+    before = snapshot(plan, ("cadence", "report_day"))
+    plan.cadence, plan.report_day = cadence, report_day
+    plan.full_clean(exclude=["region", "imported_by"])
+    plan.save(update_fields=["cadence", "report_day"])
+    audit_record(actor=actor, action="plan.cadence", obj=plan, before=before, after=snapshot(plan, ("cadence", "report_day")))
+    return plan
+
+
+@transaction.atomic
 def plan_publish(*, actor, plan: ActionPlan) -> ActionPlan:
     """Publish a checked plan: its tasks go live and every responsible department is told."""
     _require(actor, "tasks.import_plan")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/map-name/", views.plan_map_name, name="plan_map_name"),
     path("plans/<int:pk>/publish/", views.plan_publish, name="plan_publish"),
+    path("plans/<int:pk>/cadence/", views.plan_cadence, name="plan_cadence"),
     path("review/", views.review_queue, name="review_queue"),
     path("chase/", views.chase, name="chase"),
     path("indicators/", views.indicator_list, name="indicator_list"),

@@ -229,6 +229,8 @@ def plan_detail(request, pk):
         "plan": plan, "tasks": selectors.plan_tasks(plan=plan), "paragraphs": plan.paragraphs.all(),
         "unmatched": [(name, MapNameForm(initial={"written_name": name}, departments=departments)) for name in unmatched],
         "can_edit": plan.status == "draft" and perms.can(request.user, "tasks.import_plan"),
+        "can_set_cadence": perms.can(request.user, "tasks.import_plan"),
+        "cadence_choices": plan._meta.get_field("cadence").choices,
     })
 
 
@@ -273,6 +275,23 @@ def plan_map_name(request, pk):
             messages.success(request, _("“%(name)s” is %(department)s (%(n)d items); remembered for later plans.")
                              % {"name": form.cleaned_data["written_name"], "department": form.cleaned_data["department"],
                                 "n": filled})
+    return redirect("tasks:plan_detail", pk=plan.pk)
+
+
+@permission_required("tasks.import_plan")
+@require_POST
+def plan_cadence(request, pk):
+    from .forms import CadenceForm
+
+    plan = selectors.plan_detail(user=request.user, pk=pk)
+    form = CadenceForm(request.POST)
+    if form.is_valid():
+        services.plan_cadence_set(actor=request.user, plan=plan, **form.cleaned_data)
+        messages.success(request, _("Reporting cadence saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
     return redirect("tasks:plan_detail", pk=plan.pk)
 
 

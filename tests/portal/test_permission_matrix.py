@@ -104,6 +104,8 @@ MATRIX = {
     "tasks:plan_import": ("get", None, row(LOGIN, rest=403, bureau_staff=200), None),
     "tasks:plan_detail": ("get", lambda f: {"pk": f["task"].plan_id}, row(LOGIN, rest=403, **BUSINESS_200), None),
     "tasks:plan_map_name": ("post", lambda f: {"pk": f["task"].plan_id}, row(LOGIN, rest=403, bureau_staff=302), None),
+    "tasks:plan_cadence": ("post", lambda f: {"pk": f["task"].plan_id}, row(LOGIN, rest=403, bureau_staff=302),
+                           lambda f: {"cadence": "quarterly", "report_day": 20}),
     "tasks:plan_publish": ("post", lambda f: {"pk": f["task"].plan_id}, row(LOGIN, rest=403, bureau_staff=302), None),
     "tasks:review_queue": ("get", None, row(LOGIN, rest=403, bureau_staff=200), None),
     "tasks:chase": ("get", None, row(LOGIN, rest=403, **BUSINESS_200), None),

@@ -177,3 +177,17 @@ def test_import_plan_command_refuses_a_binary_file(reference, tmp_path):
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     with pytest.raises(CommandError):
         call_command("import_plan", str(binary))
+
+
+def test_reporting_cadence_is_set_and_audited_and_bad_days_refused(wangmin):
+    from portal.models import AuditEvent
+
+    plan = services.plan_import(actor=wangmin, text=shuozhou()).plan
+    services.plan_cadence_set(actor=wangmin, plan=plan, cadence="quarterly", report_day=20)
+    plan.refresh_from_db()
+    assert (plan.cadence, plan.report_day) == ("quarterly", 20)
+    assert AuditEvent.objects.get(action="plan.cadence").before == {"cadence": "monthly", "report_day": 25}
+    with pytest.raises(ValidationError):
+        services.plan_cadence_set(actor=wangmin, plan=plan, cadence="monthly", report_day=31)
+    plan.refresh_from_db()
+    assert plan.report_day == 20
