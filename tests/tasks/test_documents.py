@@ -41,10 +41,13 @@ def fresh(user):
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
-    """pdftotext's text with all white space removed (it drops or adds spaces between CJK glyphs)."""
+    """pdftotext's text in content-stream order (-raw: a table cell's wrapped lines stay together,
+    instead of interleaving with the next column's) with all white space removed (pdftotext drops
+    or adds spaces between CJK glyphs and breaks lines where the cell wrapped)."""
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True).stdout
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], check=True,
+                         capture_output=True).stdout
     return re.sub(r"\s+", "", out.decode("utf-8"))
 
 
