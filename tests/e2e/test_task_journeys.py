@@ -2,6 +2,7 @@
 王敏 imports the Shuozhou plan, maps the name the portal could not match, publishes; 李强 sees his
 department's tasks with colours, reports progress with a PDF; 王敏 returns it with a reason; 李强
 sees why, resubmits; 王敏 accepts."""
+import datetime
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from django.conf import settings
 
 from portal.models import DepartmentAlias
 from portal.services import reference_load, roles_sync
-from tasks.models import ActionPlan, ProgressReport
+from tasks.models import ActionPlan, ProgressReport, Task
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.tasks.conftest import PDF
 
@@ -98,7 +99,9 @@ def test_bureau_imports_maps_publishes_and_officer_reports(page, people, tmp_pat
     page.get_by_test_id("return").click()
     page.get_by_test_id("report-returned").wait_for()
 
-    # 李强: sees why, resubmits; the task was yellow while returned
+    # 李强: sees why, resubmits; the task is yellow while returned (its deadline moved into the future,
+    # as after an approved extension: past the deadline it would be red, which outranks yellow)
+    Task.objects.filter(title="强化农药使用管理").update(deadline=datetime.date.today() + datetime.timedelta(days=60))
     sign_in(page, "liqiang")
     page.goto("/tasks/?alert=yellow")
     assert "强化农药使用管理" in page.get_by_test_id("task-table").inner_text()

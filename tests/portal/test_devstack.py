@@ -122,7 +122,12 @@ def test_child_env_exports_urls_and_settings():
 def test_run_children_commands():
     specs = dict(devstack.run_specs(8765))
     assert specs["web"][1:] == ["manage.py", "runserver", "127.0.0.1:8765", "--noreload"]
-    assert specs["worker"][1:] == ["-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency", "2"]
+    assert specs["worker"][1:] == ["-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency", "2",
+                                   "-Q", "celery,reports"]
+    # every queue the portal routes jobs to is consumed by the worker of `make run`
+    from portal.settings.base import CELERY_TASK_ROUTES
+
+    assert {r["queue"] for r in CELERY_TASK_ROUTES.values()} <= set(specs["worker"][-1].split(","))
     assert specs["beat"][-2:] == ["--scheduler", "portal.celery:PortalScheduler"]
     assert all(argv[0] == sys.executable for argv in specs.values())
 

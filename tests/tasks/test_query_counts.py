@@ -16,7 +16,7 @@ PAGES = {
     "task list": ("tasks:index", "department_officer", None, 12),
     "task detail": ("tasks:task_detail", "bureau_staff", lambda f: {"pk": f["task"].pk}, 14),
     "plan list": ("tasks:plan_list", "leader", None, 9),
-    "plan detail": ("tasks:plan_detail", "bureau_staff", lambda f: {"pk": f["task"].plan_id}, 12),
+    "plan detail": ("tasks:plan_detail", "bureau_staff", lambda f: {"pk": f["task"].plan_id}, 14),
     "review queue": ("tasks:review_queue", "bureau_staff", None, 10),
     "chase": ("tasks:chase", "bureau_staff", None, 10),
     "indicators": ("tasks:indicator_list", "leader", None, 9),
