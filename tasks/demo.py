@@ -57,7 +57,9 @@ def demo_plans_seed() -> list[str]:
             plan=imported[filename], name=name,
             defaults={"unit": unit, "comparator": comparator, "target": target, "deadline": deadline,
                       "department": Department.objects.get(name=department)})
-    _demo_progress(imported["shuozhou-2023.txt"])
+    plan = imported["shuozhou-2023.txt"]
+    plan.refresh_from_db()
+    _demo_progress(plan)
     return done
 
 
