@@ -42,7 +42,7 @@ def demo_users_seed() -> list[tuple[str, str, str, str | None]]:
             password = generate_initial_password(12)
             user, _ = user_create(actor=None, username=username, real_name=real_name,
                                   department=departments[department_name], password=password,
-                                  must_change_password=False)
+                                  email=f"{username}@example.gov.cn", must_change_password=False)
             user_set_roles(actor=None, user=user, roles=[role])
             notification_send(recipients=[user], title="欢迎使用新污染物治理协同平台",
                               body="这是演示账号。请勿在生产环境使用演示数据。")
