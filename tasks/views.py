@@ -40,6 +40,12 @@ def _flash_errors(request, exc):
         messages.error(request, message)
 
 
+def _flash_form_errors(request, form):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 # ---------------------------------------------------------------- tasks
 
 @module_required("tasks")
@@ -82,9 +88,7 @@ def report_submit(request, pk):
         else:
             messages.success(request, _("Progress submitted for review."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
     return redirect("tasks:task_detail", pk=task.pk)
 
 
@@ -123,9 +127,7 @@ def extension_request(request, pk):
         else:
             messages.success(request, _("Extension requested."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
     return redirect("tasks:task_detail", pk=task.pk)
 
 
@@ -289,9 +291,7 @@ def plan_cadence(request, pk):
         services.plan_cadence_set(actor=request.user, plan=plan, **form.cleaned_data)
         messages.success(request, _("Reporting cadence saved."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
     return redirect("tasks:plan_detail", pk=plan.pk)
 
 
@@ -342,9 +342,7 @@ def indicator_report(request, pk):
             raise Http404 from exc
         messages.success(request, _("Value saved."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
     return redirect("tasks:indicator_list")
 
 
@@ -374,9 +372,7 @@ def document_request(request):
             raise Http404 from exc
         messages.success(request, _("The report is being generated; it appears below when ready."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
     return redirect("tasks:document_list")
 
 
