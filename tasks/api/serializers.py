@@ -107,3 +107,8 @@ class ReportDocumentSerializer(serializers.ModelSerializer):
         model = ReportDocument
         fields = ["id", "plan", "period", "status", "progress", "pages", "requested_at", "finished_at", "error"]
         read_only_fields = fields
+
+
+class ReportDocumentRequestSerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    period = serializers.DateField(help_text="Any day of the month (or quarter) the report covers.")

@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,9 +15,11 @@ from .serializers import (
     DecisionSerializer,
     ExtensionRequestSerializer,
     IndicatorSerializer,
+    IndicatorValueSerializer,
     PlanSerializer,
     ProgressReportCreateSerializer,
     ProgressReportSerializer,
+    ReportDocumentRequestSerializer,
     ReportDocumentSerializer,
     ReviewSerializer,
     TaskSerializer,
@@ -120,10 +122,43 @@ class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TasksMo
     def get_queryset(self):
         return selectors.indicator_list(user=self.request.user)
 
+    @extend_schema(request=IndicatorValueSerializer, responses=IndicatorValueSerializer)
+    @action(detail=True, methods=["post"], url_path="values")
+    def report_value(self, request, pk=None):
+        data = IndicatorValueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        value = services.indicator_value_report(actor=request.user, indicator=self.get_object(), **data.validated_data)
+        return Response(IndicatorValueSerializer(value).data, status=status.HTTP_201_CREATED)
+
 
 class ReportDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TasksModule):
+    """PDF progress reports made for the signed-in user: request one (generated in the background),
+    follow its status, download it when done."""
+
     serializer_class = ReportDocumentSerializer
     queryset = ReportDocument.objects.none()  # for the schema; get_queryset narrows to the recipient
 
     def get_queryset(self):
         return ReportDocument.objects.filter(recipient=self.request.user).order_by("-requested_at")
+
+    @extend_schema(request=ReportDocumentRequestSerializer, responses=ReportDocumentSerializer)
+    def create(self, request):
+        from tasks.documents import report_document_request
+
+        data = ReportDocumentRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = selectors.plan_list(user=request.user).filter(pk=data.validated_data["plan"]).first()
+        if plan is None:
+            raise Http404
+        document = report_document_request(actor=request.user, plan=plan,
+                                           period=data.validated_data["period"].replace(day=1))
+        return Response(ReportDocumentSerializer(document).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        if document.status != "done":
+            raise Http404
+        return FileResponse(document.file.open("rb"), as_attachment=True, content_type="application/pdf",
+                            filename=f"{document.plan.title}-{document.period:%Y年%m月}进展报告.pdf")

@@ -135,8 +135,13 @@ MATRIX = {
     "extensionrequest-decide": ("post", lambda f: {"pk": f["extension"].pk}, row(API_ANON, rest=403, bureau_staff=200),
                                 lambda f: {"approve": True}),
     "indicator-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "indicator-report-value": ("post", lambda f: {"pk": f["indicator"].pk},
+                               row(API_ANON, rest=403, bureau_staff=403, department_officer=201, leader=403),
+                               lambda f: {"period": "2024-03-01", "value": "61.5"}),
     "indicator-detail": ("get", lambda f: {"pk": f["indicator"].pk}, row(API_ANON, rest=403, **BUSINESS_200), None),
     "reportdocument-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
+    "reportdocument-download": ("get", lambda f: {"pk": f["document"].pk},
+                                row(API_ANON, rest=403, bureau_staff=404, department_officer=404, leader=200), None),
     "reportdocument-detail": ("get", lambda f: {"pk": f["document"].pk},
                               row(API_ANON, rest=403, bureau_staff=404, department_officer=404, leader=200), None),
 }
