@@ -21,48 +21,50 @@ class DaysBetween(Func):
     output_field = IntegerField()
 
 
+def _scope(user, *, prefix: str, mine) -> Q:
+    """Bureau staff: everything of their region and below, drafts included; leaders: what is published
+    there; department officers: published work that assigns their department (`mine`, an Exists).
+    `prefix` leads from the model to its plan ("" for plans, "plan__" for tasks)."""
+    q = Q(pk__in=[])
+    in_region = perms.region_q(user, f"{prefix}region")
+    published = Q(**{f"{prefix}status": PlanStatus.PUBLISHED})
+    if perms.has_role(user, perms.BUREAU_STAFF):
+        q |= in_region
+    if perms.has_role(user, perms.LEADER):
+        q |= in_region & published
+    if perms.has_role(user, perms.DEPARTMENT_OFFICER) and user.department_id:
+        q |= Q(mine) & published
+    return q
+
+
+def _usable(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_active
+
+
 class PlanQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Bureau staff see the plans of their region and below, drafts included; leaders and
-        officers see published plans only (officers: those that assign their department)."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not _usable(user):
             return self.none()
         if perms.sees_everything(user):
             return self
-        q = Q(pk__in=[])
-        in_region = perms.region_q(user, "region")
-        if perms.has_role(user, perms.BUREAU_STAFF):
-            q |= in_region
-        if perms.has_role(user, perms.LEADER):
-            q |= in_region & Q(status=PlanStatus.PUBLISHED)
-        if perms.has_role(user, perms.DEPARTMENT_OFFICER) and user.department_id:
-            from .models import TaskAssignment
+        from .models import TaskAssignment
 
-            mine = TaskAssignment.objects.filter(task__plan=OuterRef("pk"), department_id=user.department_id)
-            q |= Q(Exists(mine), status=PlanStatus.PUBLISHED)
-        return self.filter(q)
+        mine = Exists(TaskAssignment.objects.filter(task__plan=OuterRef("pk"), department_id=user.department_id))
+        return self.filter(_scope(user, prefix="", mine=mine))
 
 
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Department officers see only their department's tasks (lead or co-responsible) of published
         plans; leaders everything published in their region; bureau staff also the drafts."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not _usable(user):
             return self.none()
         if perms.sees_everything(user):
             return self
-        q = Q(pk__in=[])
-        in_region = perms.region_q(user, "plan__region")
-        if perms.has_role(user, perms.BUREAU_STAFF):
-            q |= in_region
-        if perms.has_role(user, perms.LEADER):
-            q |= in_region & Q(plan__status=PlanStatus.PUBLISHED)
-        if perms.has_role(user, perms.DEPARTMENT_OFFICER) and user.department_id:
-            from .models import TaskAssignment
+        from .models import TaskAssignment
 
-            mine = TaskAssignment.objects.filter(task=OuterRef("pk"), department_id=user.department_id)
-            q |= Q(Exists(mine), plan__status=PlanStatus.PUBLISHED)
-        return self.filter(q)
+        mine = Exists(TaskAssignment.objects.filter(task=OuterRef("pk"), department_id=user.department_id))
+        return self.filter(_scope(user, prefix="plan__", mine=mine))
 
     def with_alert(self, today: datetime.date):
         """Annotate `alert` (red / yellow / blue / "") and `effective_status`:
