@@ -71,8 +71,9 @@ def plan_detail(*, user, pk) -> ActionPlan:
     return get_visible_or_404(ActionPlan.objects.select_related("region", "imported_by"), user, pk=pk)
 
 
-def plan_tasks(*, plan) -> QuerySet[Task]:
-    return (plan.tasks.prefetch_related(
+def plan_tasks(*, plan, user) -> QuerySet[Task]:
+    """The plan's items the user may see (an officer: their department's), with their units."""
+    return (Task.objects.visible_to(user).filter(plan=plan).prefetch_related(
         Prefetch("assignments", queryset=TaskAssignment.objects.select_related("department")),
         Prefetch("source_paragraphs", queryset=PlanParagraph.objects.only("id", "index")))
         .order_by("order"))

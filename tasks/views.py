@@ -228,7 +228,7 @@ def plan_detail(request, pk):
     departments = _plan_departments(plan)
     unmatched = selectors.plan_unmatched_names(plan=plan)
     return render(request, "tasks/plan_detail.html", {
-        "plan": plan, "tasks": selectors.plan_tasks(plan=plan), "paragraphs": plan.paragraphs.all(),
+        "plan": plan, "tasks": selectors.plan_tasks(plan=plan, user=request.user), "paragraphs": plan.paragraphs.all(),
         "unmatched": [(name, MapNameForm(initial={"written_name": name}, departments=departments)) for name in unmatched],
         "can_edit": plan.status == "draft" and perms.can(request.user, "tasks.import_plan"),
         "can_set_cadence": perms.can(request.user, "tasks.import_plan"),

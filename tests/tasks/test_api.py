@@ -72,3 +72,10 @@ def test_refusing_an_extension_without_a_note_is_400(users, task, payload):
     assert response.status_code == 400
     ext.refresh_from_db()
     assert ext.status == "pending"
+
+
+def test_plan_page_shows_an_officer_only_his_departments_items(users, task, other_task):
+    html = client_of(users["department_officer"]).get(reverse("tasks:plan_detail", args=[task.plan_id])).content.decode()
+    assert "强化农药使用管理" in html and "加强新污染物多环境介质协同治理" not in html
+    html = client_of(users["leader"]).get(reverse("tasks:plan_detail", args=[task.plan_id])).content.decode()
+    assert "强化农药使用管理" in html and "加强新污染物多环境介质协同治理" in html
