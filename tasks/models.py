@@ -43,6 +43,8 @@ class ActionPlan(models.Model):
     )
     source_name = models.CharField(_("source file"), max_length=255, blank=True)
     source_text = models.TextField(_("source text"), blank=True)
+    outline = models.JSONField(_("heading tree"), default=list, blank=True,
+                               help_text=_("The plan's headings in order: label, level, title, paragraph, task."))
     dropped = models.JSONField(_("repeated passages dropped"), default=list, blank=True)
     parse_warnings = models.JSONField(_("parser warnings"), default=list, blank=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

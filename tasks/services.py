@@ -179,7 +179,8 @@ def plan_import(*, actor, text: str, source_name: str = "", region=None) -> Impo
     plan = ActionPlan.objects.create(
         title=parsed.title[:200] or source_name or _("Untitled plan"), issuer=(parsed.issuer or "")[:200],
         doc_number=(parsed.doc_number or "")[:100], issued=parsed.issued, region=region, source_name=source_name[:255],
-        source_text=text, dropped=parsed.dropped, parse_warnings=parsed.warnings, imported_by=actor,
+        source_text=text, outline=_outline(parsed.headings), dropped=parsed.dropped, parse_warnings=parsed.warnings,
+        imported_by=actor,
     )
     paragraphs = PlanParagraph.objects.bulk_create(
         [PlanParagraph(plan=plan, index=i, text=p) for i, p in enumerate(parsed.paragraphs)])
@@ -223,6 +224,20 @@ def plan_import(*, actor, text: str, source_name: str = "", region=None) -> Impo
                  after={"tasks": len(parsed.tasks), "unmatched": [m.written for m in unmatched],
                         "dropped": len(parsed.dropped)})
     return ImportResult(plan=plan, unmatched=unmatched, dropped=parsed.dropped, warnings=parsed.warnings)
+
+
+def _outline(headings) -> list[dict]:
+    """The heading tree, flattened in document order (the level says how deep each heading is)."""
+    rows = []
+
+    def walk(nodes):
+        for node in nodes:
+            rows.append({"label": node.label, "level": node.level, "title": node.title,
+                         "paragraph": node.paragraph, "task": node.task_index})
+            walk(node.children)
+
+    walk(headings)
+    return rows
 
 
 def _require_draft(plan):

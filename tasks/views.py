@@ -227,8 +227,12 @@ def plan_detail(request, pk):
     plan = selectors.plan_detail(user=request.user, pk=pk)
     departments = _plan_departments(plan)
     unmatched = selectors.plan_unmatched_names(plan=plan)
+    tasks = list(selectors.plan_tasks(plan=plan, user=request.user))
+    by_order = {t.order: t for t in tasks}
+    outline = [dict(row, task_pk=by_order[row["task"]].pk if row["task"] in by_order else None)
+               for row in plan.outline if row["task"] is None or row["task"] in by_order]
     return render(request, "tasks/plan_detail.html", {
-        "plan": plan, "tasks": selectors.plan_tasks(plan=plan, user=request.user), "paragraphs": plan.paragraphs.all(),
+        "plan": plan, "tasks": tasks, "outline": outline, "paragraphs": plan.paragraphs.all(),
         "unmatched": [(name, MapNameForm(initial={"written_name": name}, departments=departments)) for name in unmatched],
         "can_edit": plan.status == "draft" and perms.can(request.user, "tasks.import_plan"),
         "can_set_cadence": perms.can(request.user, "tasks.import_plan"),

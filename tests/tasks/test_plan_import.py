@@ -191,3 +191,18 @@ def test_reporting_cadence_is_set_and_audited_and_bad_days_refused(wangmin):
         services.plan_cadence_set(actor=wangmin, plan=plan, cadence="monthly", report_day=31)
     plan.refresh_from_db()
     assert plan.report_day == 20
+
+
+def test_the_heading_tree_is_kept_and_shown_beside_the_tasks(wangmin):
+    from django.test import Client
+    from django.urls import reverse
+
+    plan = services.plan_import(actor=wangmin, text=shuozhou()).plan
+    top = [h["title"] for h in plan.outline if h["level"] == 1]
+    assert top[:4] == ["总体要求", "有力有序开展化学物质监测和调查评估", "加强新污染物全过程管控", "保障措施"]
+    tasks_in_outline = [h for h in plan.outline if h["task"] is not None]
+    assert len(tasks_in_outline) == 20
+    client = Client()
+    client.force_login(wangmin)
+    html = client.get(reverse("tasks:plan_detail", args=[plan.pk])).content.decode()
+    assert "outline-level-1" in html and "指导思想" in html
