@@ -7,3 +7,38 @@ class IndustryLevel(models.TextChoices):
     DIVISION = "division", _("Division (大类)")
     GROUP = "group", _("Group (中类)")
     CLASS = "class", _("Class (小类)")
+
+
+class SurveyKind(models.TextChoices):
+    BASIC = "basic", _("Basic information survey")
+    DETAILED = "detailed", _("Detailed information survey")
+    KEY_CONTROL = "key_control", _("Key-control information survey")
+
+
+class Activity(models.TextChoices):
+    PRODUCE = "produce", _("Production")
+    USE = "use", _("Processing and use")
+    IMPORT = "import", _("Import")
+    EXPORT = "export", _("Export")
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    COUNTY_REVIEWED = "county_reviewed", _("Reviewed by the county")
+    CITY_REVIEWED = "city_reviewed", _("Reviewed by the city")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned for correction")
+
+
+class CheckDimension(models.TextChoices):
+    COMPLETENESS = "completeness", "完整性"
+    CONSISTENCY = "consistency", "一致性"
+    LOGIC = "logic", "逻辑性"
+    PLAUSIBILITY = "plausibility", "合理性"
+
+
+class CheckSeverity(models.TextChoices):
+    PASS = "pass", _("Pass")
+    WARNING = "warning", _("Warning")
+    ERROR = "error", _("Error")

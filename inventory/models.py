@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Region
 from portal.permissions import ScopedQuerySet
 
-from .choices import IndustryLevel
+from .choices import Activity, IndustryLevel, ReportState, SurveyKind
 
 
 class Substance(models.Model):
@@ -103,3 +103,106 @@ class Enterprise(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SurveyCampaign(models.Model):
+    """A yearly survey (化学物质环境信息调查) run by a bureau over its region."""
+
+    year = models.PositiveSmallIntegerField(_("year surveyed"))
+    kind = models.CharField(_("kind"), max_length=16, choices=SurveyKind.choices, default=SurveyKind.BASIC)
+    title = models.CharField(_("title"), max_length=200)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="campaigns")
+    substances = models.ManyToManyField(Substance, blank=True, related_name="campaigns",
+                                        verbose_name=_("substances in scope"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = _("survey campaign")
+        verbose_name_plural = _("survey campaigns")
+        ordering = ["-year", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class SurveyReport(models.Model):
+    """One enterprise's report for one campaign, moving up the review chain."""
+
+    campaign = models.ForeignKey(SurveyCampaign, on_delete=models.PROTECT, related_name="reports")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="survey_reports")
+    state = models.CharField(_("state"), max_length=20, choices=ReportState.choices, default=ReportState.DRAFT)
+    return_reason = models.CharField(_("reason for return"), max_length=500, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    region_field = "enterprise__region"
+
+    class Meta:
+        verbose_name = _("survey report")
+        verbose_name_plural = _("survey reports")
+        constraints = [models.UniqueConstraint(fields=["campaign", "enterprise"], name="survey_report_unique")]
+        indexes = [models.Index(fields=["campaign", "state"], name="survey_report_state")]
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.campaign}"
+
+
+class SurveyLine(models.Model):
+    """One substance and activity of a report, in tonnes per year. The enterprise's own name and CAS
+    are kept beside the curated substance link; a line without a link waits in the curation queue."""
+
+    report = models.ForeignKey(SurveyReport, on_delete=models.CASCADE, related_name="lines")
+    substance = models.ForeignKey(Substance, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="survey_lines")
+    raw_name = models.CharField(_("name as reported"), max_length=255)
+    raw_cas = models.CharField(_("CAS as reported"), max_length=50, blank=True)
+    activity = models.CharField(_("activity"), max_length=10, choices=Activity.choices)
+    quantity = models.DecimalField(_("quantity (t/a)"), max_digits=14, decimal_places=4)
+    use_category = models.CharField(_("use category"), max_length=20, blank=True)
+    dispersive_use = models.BooleanField(_("dispersive use"), default=False)
+    emission_water = models.DecimalField(_("emission to water (t/a)"), max_digits=14, decimal_places=4,
+                                         null=True, blank=True)
+    emission_air = models.DecimalField(_("emission to air (t/a)"), max_digits=14, decimal_places=4,
+                                       null=True, blank=True)
+    emission_soil = models.DecimalField(_("emission to soil (t/a)"), max_digits=14, decimal_places=4,
+                                        null=True, blank=True)
+    waste_route = models.CharField(_("waste route"), max_length=200, blank=True)
+    warning_note = models.CharField(_("note on warnings"), max_length=500, blank=True)
+    returned = models.BooleanField(_("returned for correction"), default=False)
+    return_reason = models.CharField(_("reason for return"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("survey line")
+        verbose_name_plural = _("survey lines")
+        indexes = [models.Index(fields=["substance", "activity"], name="survey_line_substance")]
+
+    def __str__(self):
+        return f"{self.raw_name} {self.get_activity_display()} {self.quantity}"
+
+    @property
+    def emissions_total(self):
+        return sum(v for v in (self.emission_water, self.emission_air, self.emission_soil) if v is not None)
+
+
+class ReviewRecord(models.Model):
+    """A written or on-site review of a report at one level, with its outcome."""
+
+    report = models.ForeignKey(SurveyReport, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=20)
+    on_site = models.BooleanField(_("on-site review"), default=False)
+    outcome = models.CharField(_("outcome"), max_length=20)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.report_id} {self.level} {self.outcome}"

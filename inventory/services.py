@@ -8,14 +8,17 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import permissions as perms
+from portal.choices import RegionLevel
 from portal.services import audit_record, snapshot
 
-from .choices import IndustryLevel
+from .choices import CheckSeverity, IndustryLevel, ReportState
 from .identifiers import cas_normalise, ec_normalise, uscc_parse
-from .models import Enterprise, Industry, Substance
+from .models import Enterprise, Industry, ReviewRecord, Substance, SurveyLine, SurveyReport
+from .quality import check_report
 
 ENTERPRISE_FIELDS = ("credit_code", "credit_code_override", "name", "region_id", "industry_id", "park", "address",
                      "latitude", "longitude", "permit_number", "soil_key_unit", "contact_name", "contact_phone")
@@ -119,3 +122,112 @@ def enterprise_save(*, actor, credit_code: str, name: str, region, industry_code
                  before=before, after=snapshot(enterprise, ENTERPRISE_FIELDS),
                  detail=_("legacy credit code confirmed by the user") if not code.check_ok else "")
     return enterprise
+
+
+# ---------------------------------------------------------------- survey reports and their review chain
+# state → (level of the reviewer's region that acts on it, state after approval)
+REVIEW_STEPS = {
+    ReportState.SUBMITTED: (RegionLevel.COUNTY, ReportState.COUNTY_REVIEWED),
+    ReportState.COUNTY_REVIEWED: (RegionLevel.PREFECTURE, ReportState.CITY_REVIEWED),
+}
+
+
+@transaction.atomic
+def survey_report_submit(*, actor, report: SurveyReport) -> SurveyReport:
+    """Submit a report for review: every line passes the quality checks; errors block submission,
+    warnings need a note on the line."""
+    report = SurveyReport.objects.select_for_update().select_related("campaign", "enterprise__region").get(pk=report.pk)
+    if actor is not None and (not perms.has_role(actor, perms.BUREAU_STAFF)
+                              or not perms.region_visible(actor, report.enterprise.region)):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if report.state not in (ReportState.DRAFT, ReportState.RETURNED):
+        raise ValidationError(_("Only a draft or returned report can be submitted."))
+    if not report.lines.exists():
+        raise ValidationError(_("The report has no lines."))
+    problems = []
+    lines = {line.pk: line for line in report.lines.all()}
+
+    def label(field):
+        if field == "emissions":
+            return _("emissions")
+        return str(SurveyLine._meta.get_field(field).verbose_name)
+
+    for number, (pk, findings) in enumerate(sorted(check_report(report).items()), start=1):
+        for finding in findings:
+            if finding.severity == CheckSeverity.ERROR:
+                problems.append(_("Line %(n)d (%(name)s), %(field)s: %(message)s")
+                                % {"n": number, "name": lines[pk].raw_name, "field": label(finding.field),
+                                   "message": finding.message})
+            elif finding.severity == CheckSeverity.WARNING and not lines[pk].warning_note.strip():
+                problems.append(_("Line %(n)d (%(name)s), %(field)s: %(message)s — explain it in the line's note.")
+                                % {"n": number, "name": lines[pk].raw_name, "field": label(finding.field),
+                                   "message": finding.message})
+    if problems:
+        raise ValidationError(problems)
+    before = report.state
+    report.state, report.submitted_at, report.return_reason = ReportState.SUBMITTED, timezone.now(), ""
+    report.save(update_fields=["state", "submitted_at", "return_reason", "updated_at"])
+    report.lines.update(returned=False, return_reason="")
+    audit_record(actor=actor, action="survey.submit", obj=report, before={"state": before},
+                 after={"state": report.state})
+    return report
+
+
+def _reviewer_level(actor, report) -> str:
+    """Which step the actor may take on the report now: 'county', 'city' or 'accept'."""
+    region = actor.region
+    if region is None or not perms.has_role(actor, perms.BUREAU_STAFF):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if not perms.region_visible(actor, report.enterprise.region):
+        raise PermissionDenied(_("This report is outside your region."))
+    if report.state == ReportState.CITY_REVIEWED:
+        if not report.campaign.region.path.startswith(region.path):
+            raise PermissionDenied(_("Only the bureau that runs the campaign accepts its reports."))
+        return "accept"
+    if report.state == ReportState.SUBMITTED:
+        # A report of an enterprise registered directly under the city skips the county step.
+        if report.enterprise.region.level != RegionLevel.COUNTY:
+            report.state = ReportState.COUNTY_REVIEWED
+        elif region.level == RegionLevel.COUNTY:
+            return "county"
+        else:
+            raise PermissionDenied(_("This report is waiting for the county's review."))
+    if report.state == ReportState.COUNTY_REVIEWED:
+        if region.level != RegionLevel.PREFECTURE:
+            raise PermissionDenied(_("This report is waiting for the city's review."))
+        return "city"
+    raise ValidationError(_("This report is not waiting for a review."))
+
+
+@transaction.atomic
+def survey_report_review(*, actor, report: SurveyReport, approve: bool, reason: str = "", line_reasons=None,
+                         on_site: bool = False, note: str = "") -> SurveyReport:
+    """Review at the actor's level: approve (the report moves up), or return for correction with a
+    reason — for the whole report or for some lines ({line id: reason}), the others being fine."""
+    report = SurveyReport.objects.select_for_update().select_related("campaign__region", "enterprise__region").get(
+        pk=report.pk)
+    level = _reviewer_level(actor, report)
+    line_reasons = {int(k): v.strip() for k, v in (line_reasons or {}).items() if v and v.strip()}
+    if not approve and not reason.strip() and not line_reasons:
+        raise ValidationError({"reason": _("Give the reason for returning the report.")})
+    unknown = set(line_reasons) - set(report.lines.values_list("pk", flat=True))
+    if unknown:
+        raise ValidationError(_("These lines are not part of the report: %s") % sorted(unknown))
+    before = report.state
+    if approve and not line_reasons:
+        report.state = {"county": ReportState.COUNTY_REVIEWED, "city": ReportState.CITY_REVIEWED,
+                        "accept": ReportState.ACCEPTED}[level]
+        if report.state == ReportState.ACCEPTED:
+            report.accepted_at = timezone.now()
+        outcome = "approved"
+    else:
+        report.state, report.return_reason = ReportState.RETURNED, reason.strip()
+        for pk, text in line_reasons.items():
+            SurveyLine.objects.filter(pk=pk).update(returned=True, return_reason=text[:500])
+        outcome = "returned"
+    report.save(update_fields=["state", "return_reason", "accepted_at", "updated_at"])
+    ReviewRecord.objects.create(report=report, reviewer=actor, level=level, on_site=on_site, outcome=outcome,
+                                note=note or reason)
+    audit_record(actor=actor, action=f"survey.{outcome}", obj=report, before={"state": before},
+                 after={"state": report.state, "level": level, "lines_returned": sorted(line_reasons)})
+    return report
