@@ -42,3 +42,19 @@ class CheckSeverity(models.TextChoices):
     PASS = "pass", _("Pass")
     WARNING = "warning", _("Warning")
     ERROR = "error", _("Error")
+
+
+class Medium(models.TextChoices):
+    SURFACE_WATER = "surface_water", _("Surface water")
+    GROUNDWATER = "groundwater", _("Groundwater")
+    DRINKING_WATER = "drinking_water", _("Drinking-water source")
+    SOIL = "soil", _("Soil")
+    SEDIMENT = "sediment", _("Sediment")
+    AIR = "air", _("Air")
+    OUTLET = "outlet", _("Discharge outlet")
+
+
+class SiteType(models.TextChoices):
+    KEY_AREA = "key_area", _("Key area")
+    PARK = "park", _("Industrial park")
+    OUTLET = "outlet", _("Enterprise outlet")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Region
 from portal.permissions import ScopedQuerySet
 
-from .choices import Activity, IndustryLevel, ReportState, SurveyKind
+from .choices import Activity, IndustryLevel, Medium, ReportState, SiteType, SurveyKind
 
 
 class Substance(models.Model):
@@ -206,3 +206,58 @@ class ReviewRecord(models.Model):
 
     def __str__(self):
         return f"{self.report_id} {self.level} {self.outcome}"
+
+
+class MonitoringSite(models.Model):
+    code = models.CharField(_("site code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="sites")
+    medium = models.CharField(_("medium"), max_length=20, choices=Medium.choices)
+    site_type = models.CharField(_("site type"), max_length=12, choices=SiteType.choices)
+    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.PROTECT, related_name="sites")
+
+    objects = ScopedQuerySet.as_manager()
+    region_field = "region"
+
+    class Meta:
+        verbose_name = _("monitoring site")
+        verbose_name_plural = _("monitoring sites")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class SamplingEvent(models.Model):
+    site = models.ForeignKey(MonitoringSite, on_delete=models.PROTECT, related_name="samplings")
+    sampled_on = models.DateField(_("sampled on"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("sampling")
+        verbose_name_plural = _("samplings")
+        ordering = ["-sampled_on"]
+        constraints = [models.UniqueConstraint(fields=["site", "sampled_on"], name="sampling_unique_day")]
+
+    def __str__(self):
+        return f"{self.site_id} {self.sampled_on}"
+
+
+class MonitoringResult(models.Model):
+    """One substance measured in one sample: detected or not, against its detection limit."""
+
+    sampling = models.ForeignKey(SamplingEvent, on_delete=models.CASCADE, related_name="results")
+    substance = models.ForeignKey(Substance, on_delete=models.PROTECT, related_name="monitoring_results")
+    concentration = models.DecimalField(_("concentration"), max_digits=16, decimal_places=6, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=16)
+    detection_limit = models.DecimalField(_("detection limit"), max_digits=16, decimal_places=6, null=True, blank=True)
+    detected = models.BooleanField(_("detected"))
+
+    class Meta:
+        verbose_name = _("monitoring result")
+        verbose_name_plural = _("monitoring results")
+        constraints = [models.UniqueConstraint(fields=["sampling", "substance"], name="result_unique_substance")]
+        indexes = [models.Index(fields=["substance", "detected"], name="result_substance_detected")]
+
+    def __str__(self):
+        return f"{self.substance_id} {self.concentration} {self.unit}"
