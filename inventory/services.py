@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from .identifiers import cas_normalise, ec_normalise, uscc_parse
 from .models import Enterprise, Industry, ReviewRecord, Substance, SurveyLine, SurveyReport
 from .quality import check_report
 
+INDUSTRIES_CSV = Path(__file__).resolve().parent.parent / "fixtures" / "industries.csv"
 ENTERPRISE_FIELDS = ("credit_code", "credit_code_override", "name", "region_id", "industry_id", "park", "address",
                      "latitude", "longitude", "permit_number", "soil_key_unit", "contact_name", "contact_phone")
 SUBSTANCE_FIELDS = ("cas", "ec_number", "name_zh", "name_en", "synonyms")
@@ -28,7 +28,7 @@ SUBSTANCE_FIELDS = ("cas", "ec_number", "name_zh", "name_en", "synonyms")
 @transaction.atomic
 def industries_load(*, path: Path | None = None) -> int:
     """Load GB/T 4754-2017 from fixtures/industries.csv (parents first). Idempotent; returns rows written."""
-    path = path or Path(settings.BASE_DIR) / "fixtures" / "industries.csv"
+    path = path or INDUSTRIES_CSV
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     order = {IndustryLevel.SECTION: 0, IndustryLevel.DIVISION: 1, IndustryLevel.GROUP: 2, IndustryLevel.CLASS: 3}

@@ -72,3 +72,15 @@ def test_county_staff_cannot_register_an_enterprise_in_a_sibling_county(users, r
     with pytest.raises(PermissionDenied):
         enterprise_save(actor=users["department_officer"], credit_code="91110000600037341L", name="某公司",
                         region=regions["city"])
+
+
+def test_industry_reference_table_loads_all_four_levels_twice_without_change(db):
+    from inventory.services import industries_load
+
+    first = industries_load()
+    assert industries_load() == first
+    counts = {level: Industry.objects.filter(level=level).count() for level in ("section", "division", "group", "class")}
+    assert counts["section"] == 20 and counts["division"] == 97 and counts["group"] == 473
+    assert counts["class"] >= 1380
+    assert str(Industry.objects.get(code="2614")) == "2614 有机化学原料制造"
+    assert Industry.objects.get(code="2614").parent.parent.code == "26"

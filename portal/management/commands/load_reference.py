@@ -15,6 +15,10 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         schedules_sync()
+        from inventory.services import industries_load
+
+        industries = industries_load()
+        self.stdout.write(f"行业分类（GB/T 4754-2017）{industries} 条")
         self.stdout.write(
             f"角色 {len(roles)} 个；行政区划 新增 {result.regions_created} / 更新 {result.regions_updated}；"
             f"部门 新增 {result.departments_created} / 更新 {result.departments_updated}；"
