@@ -261,3 +261,35 @@ class MonitoringResult(models.Model):
 
     def __str__(self):
         return f"{self.substance_id} {self.concentration} {self.unit}"
+
+
+class ImportRecord(models.Model):
+    """One spreadsheet import: who, when, which file (name and hash), what it created and updated,
+    and the values it overwrote — so bulk writes are audited like single ones."""
+
+    STATUS = [("validated", _("Checked")), ("failed", _("Has errors")), ("queued", _("Queued")),
+              ("running", _("Running")), ("done", _("Imported"))]
+
+    kind = models.CharField(_("sheet"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(SurveyCampaign, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=12, choices=STATUS, default="validated")
+    progress = models.PositiveSmallIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    overwritten = models.JSONField(_("values overwritten"), default=list, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.kind})"
