@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -42,7 +43,17 @@ def cas_check_digit(body: str) -> int:
     return sum(int(d) * i for i, d in enumerate(reversed(body), start=1)) % 10
 
 
+@lru_cache(maxsize=65536)
+def _cas_cached(value: str) -> str:
+    return _cas_normalise(value)
+
+
 def cas_normalise(value: str) -> str:
+    """See _cas_normalise; valid values are remembered (a file repeats the same CAS many times)."""
+    return _cas_cached(str(value or ""))
+
+
+def _cas_normalise(value: str) -> str:
     """'75-09-2', '75092', '７５－０９－２', ' 75 - 09 - 2 ' → '75-09-2'; wrong check digit or shape →
     ValidationError naming the correct one."""
     raw = str(value or "").strip()
@@ -116,7 +127,17 @@ def uscc_check_char(first17: str) -> str:
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
+@lru_cache(maxsize=65536)
+def _uscc_cached(value: str) -> CreditCode:
+    return _uscc_parse(value)
+
+
 def uscc_parse(value: str) -> CreditCode:
+    """See _uscc_parse; valid values are remembered (a file repeats the same code many times)."""
+    return _uscc_cached(str(value or ""))
+
+
+def _uscc_parse(value: str) -> CreditCode:
     """Canonical upper-case code, and whether its check character is right. Raises ValidationError for
     a wrong length, a forbidden letter (I O Z S V) or a character outside the set — never for the
     check character alone (see CreditCode.check_ok)."""

@@ -6,13 +6,15 @@ or the CAS/name as reported while unresolved —, campaign, activity). Reference
 per file, not once per row, and rows are written in batches."""
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +57,29 @@ LINE_FIELDS = ("substance_id", "raw_name", "raw_cas", "quantity", "use_category"
                "emission_air", "emission_soil", "waste_route", "warning_note")
 EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
 BATCH = 5000
+
+
+@dataclass(slots=True)
+class LineRow:
+    """A checked line, light enough for a hundred thousand of them (not a model instance)."""
+
+    enterprise_id: int
+    substance_id: int | None
+    substance: object
+    raw_name: str
+    raw_cas: str
+    activity: str
+    quantity: Decimal | None
+    use_category: str
+    dispersive_use: bool
+    emission_water: Decimal | None
+    emission_air: Decimal | None
+    emission_soil: Decimal | None
+    waste_route: str
+    warning_note: str
+
+    def get_activity_display(self):
+        return str(dict(Activity.choices).get(self.activity, self.activity))
 
 
 def _norm(text) -> str:
@@ -184,12 +209,13 @@ def check_survey_lines(table: Table, *, actor, campaign: SurveyCampaign) -> Chec
         if errors:
             result.errors += errors
             continue
-        line = SurveyLine(substance=substance, raw_name=raw_name, raw_cas=raw_cas, activity=activity,
-                          quantity=numbers["quantity"], use_category=str(cell(values, "use_category") or "")[:20],
-                          dispersive_use=dispersive, emission_water=numbers["emission_water"],
-                          emission_air=numbers["emission_air"], emission_soil=numbers["emission_soil"],
-                          waste_route=str(cell(values, "waste_route") or "")[:200],
-                          warning_note=str(cell(values, "warning_note") or "")[:500])
+        line = LineRow(enterprise_id=enterprise.pk, substance_id=substance.pk if substance else None,
+                       substance=substance, raw_name=raw_name, raw_cas=raw_cas, activity=activity,
+                       quantity=numbers["quantity"], use_category=str(cell(values, "use_category") or "")[:20],
+                       dispersive_use=dispersive, emission_water=numbers["emission_water"],
+                       emission_air=numbers["emission_air"], emission_soil=numbers["emission_soil"],
+                       waste_route=str(cell(values, "waste_route") or "")[:200],
+                       warning_note=str(cell(values, "warning_note") or "")[:500])
         for finding in check_line(line, kind=campaign.kind):
             target = result.errors if finding.severity == CheckSeverity.ERROR else result.warnings
             column = header.get(finding.field, header["quantity"])
@@ -203,7 +229,6 @@ def check_survey_lines(table: Table, *, actor, campaign: SurveyCampaign) -> Chec
                                           % {"row": seen[key]}))
             continue
         seen[key] = number
-        line._enterprise = enterprise
         old = existing.get(key)
         if old is None:
             result.new.append(line)
@@ -240,20 +265,41 @@ def _jsonable(value):
     return str(value) if isinstance(value, Decimal) else value
 
 
+COPY_COLUMNS = ("report_id", "substance_id", "raw_name", "raw_cas", "activity", "quantity", "use_category",
+                "dispersive_use", "emission_water", "emission_air", "emission_soil", "waste_route", "warning_note",
+                "returned", "return_reason")
+
+
+def _copy_lines(rows: list[LineRow], report_of: dict[int, int]) -> None:
+    """New lines go in with PostgreSQL COPY, in the same transaction (the fastest path there is)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for r in rows:
+        writer.writerow([report_of[r.enterprise_id], "" if r.substance_id is None else r.substance_id, r.raw_name,
+                         r.raw_cas, r.activity, r.quantity, r.use_category, "t" if r.dispersive_use else "f",
+                         "" if r.emission_water is None else r.emission_water,
+                         "" if r.emission_air is None else r.emission_air,
+                         "" if r.emission_soil is None else r.emission_soil, r.waste_route, r.warning_note, "f", ""])
+    buffer.seek(0)
+    table = SurveyLine._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv, "
+            "FORCE_NOT_NULL (raw_name, raw_cas, use_category, waste_route, warning_note, return_reason))", buffer)
+
+
 @transaction.atomic
 def commit_survey_lines(*, actor, campaign: SurveyCampaign, checked: Checked, file_name: str, data: bytes
                         ) -> ImportRecord:
     """Write a checked file: all of it in one transaction, or nothing if it has any error."""
     if not checked.ok:
         raise ValidationError([str(e) for e in checked.errors[:200]])
-    created_reports = SurveyReport.objects.bulk_create(
+    SurveyReport.objects.bulk_create(
         [SurveyReport(campaign=campaign, enterprise=e) for e in checked.new_reports.values()], batch_size=BATCH)
-    report_of = {r.enterprise_id: r for r in SurveyReport.objects.filter(
-        campaign=campaign, enterprise_id__in={line._enterprise.pk for line in checked.new})}
-    report_of.update({r.enterprise_id: r for r in created_reports})
-    for line in checked.new:
-        line.report = report_of[line._enterprise.pk]
-    SurveyLine.objects.bulk_create(checked.new, batch_size=BATCH)
+    report_of = dict(SurveyReport.objects.filter(campaign=campaign, enterprise_id__in={r.enterprise_id for r in checked.new})
+                     .values_list("enterprise_id", "pk"))
+    if checked.new:
+        _copy_lines(checked.new, report_of)
     overwritten = []
     for line, diff in checked.changed:
         for name, (before, after) in diff.items():

@@ -271,7 +271,8 @@ class ImportRecord(models.Model):
               ("running", _("Running")), ("done", _("Imported"))]
 
     kind = models.CharField(_("sheet"), max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
     campaign = models.ForeignKey(SurveyCampaign, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(_("file"), max_length=255)
     sha256 = models.CharField(max_length=64)
