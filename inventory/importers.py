@@ -125,7 +125,7 @@ def map_columns(table: Table, columns) -> dict[str, int]:
 
 def check_survey_lines(table: Table, *, actor, campaign: SurveyCampaign) -> Checked:
     """Validate every row; nothing is written."""
-    if actor is not None and not perms.has_role(actor, perms.BUREAU_STAFF):
+    if actor is not None and not perms.can(actor, "inventory.import_data"):
         raise PermissionDenied(_("You do not have permission to do this."))
     if actor is not None and not _related_regions(actor.region, campaign.region):
         raise PermissionDenied(_("This campaign is outside your region."))

@@ -146,6 +146,8 @@ class SurveyReport(models.Model):
     class Meta:
         verbose_name = _("survey report")
         verbose_name_plural = _("survey reports")
+        permissions = [("submit_surveyreport", _("Can submit survey reports for review")),
+                       ("review_surveyreport", _("Can review and accept survey reports"))]
         constraints = [models.UniqueConstraint(fields=["campaign", "enterprise"], name="survey_report_unique")]
         indexes = [models.Index(fields=["campaign", "state"], name="survey_report_state")]
 
@@ -290,6 +292,7 @@ class ImportRecord(models.Model):
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")
+        permissions = [("import_data", _("Can import spreadsheets into the inventory"))]
         ordering = ["-started_at"]
 
     def __str__(self):

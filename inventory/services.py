@@ -45,7 +45,7 @@ def industries_load(*, path: Path | None = None) -> int:
 def substance_upsert(*, actor, cas: str = "", name_zh: str, name_en: str = "", ec_number: str = "",
                      synonyms: str = "") -> tuple[Substance, bool]:
     """Create or update a substance by its CAS RN (normalised: with or without hyphens, full-width…)."""
-    if actor is not None and not perms.has_role(actor, perms.BUREAU_STAFF):
+    if actor is not None and not perms.can(actor, "inventory.change_substance"):
         raise PermissionDenied(_("You do not have permission to do this."))
     errors = {}
     canonical = None
@@ -83,7 +83,7 @@ def enterprise_save(*, actor, credit_code: str, name: str, region, industry_code
     """Create (or, given `enterprise`, update) an enterprise of the actor's region. A credit code that
     fails the GB 32100 check is kept only with `confirm_legacy_code`, and the override is audited."""
     if actor is not None:
-        if not perms.has_role(actor, perms.BUREAU_STAFF):
+        if not perms.can(actor, "inventory.change_enterprise"):
             raise PermissionDenied(_("You do not have permission to do this."))
         if not perms.region_visible(actor, region):
             raise PermissionDenied(_("This region is outside your scope."))
@@ -137,7 +137,7 @@ def survey_report_submit(*, actor, report: SurveyReport) -> SurveyReport:
     """Submit a report for review: every line passes the quality checks; errors block submission,
     warnings need a note on the line."""
     report = SurveyReport.objects.select_for_update().select_related("campaign", "enterprise__region").get(pk=report.pk)
-    if actor is not None and (not perms.has_role(actor, perms.BUREAU_STAFF)
+    if actor is not None and (not perms.can(actor, "inventory.submit_surveyreport")
                               or not perms.region_visible(actor, report.enterprise.region)):
         raise PermissionDenied(_("You do not have permission to do this."))
     if report.state not in (ReportState.DRAFT, ReportState.RETURNED):
@@ -176,7 +176,7 @@ def survey_report_submit(*, actor, report: SurveyReport) -> SurveyReport:
 def _reviewer_level(actor, report) -> str:
     """Which step the actor may take on the report now: 'county', 'city' or 'accept'."""
     region = actor.region
-    if region is None or not perms.has_role(actor, perms.BUREAU_STAFF):
+    if region is None or not perms.can(actor, "inventory.review_surveyreport"):
         raise PermissionDenied(_("You do not have permission to do this."))
     if not perms.region_visible(actor, report.enterprise.region):
         raise PermissionDenied(_("This report is outside your region."))

@@ -126,3 +126,18 @@ def test_officers_and_leaders_cannot_review(users, report):
     for role in ("department_officer", "leader"):
         with pytest.raises(PermissionDenied):
             survey_report_review(actor=users[role], report=report, approve=True)
+
+
+def test_roles_on_survey_data(users):
+    """Bureau staff enter, submit and review; leaders read; department officers never see enterprises'
+    survey data (JOURNEYS.md 2)."""
+    from portal.permissions import can
+
+    assert can(users["bureau_staff"], "inventory.review_surveyreport")
+    assert can(users["bureau_staff"], "inventory.import_data")
+    assert can(users["leader"], "inventory.view_surveyreport")
+    assert not can(users["leader"], "inventory.review_surveyreport")
+    assert not can(users["department_officer"], "inventory.view_surveyreport")
+    assert not can(users["department_officer"], "inventory.view_enterprise")
+    for admin in ("system_admin", "security_admin", "audit_admin"):
+        assert not can(users[admin], "inventory.view_surveyreport")
