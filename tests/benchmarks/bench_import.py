@@ -19,16 +19,15 @@ ACTIVITIES = ["生产", "加工使用", "进口", "出口"]
 
 
 def _cas(n: int) -> str:
-    body = f"{100000 + n}{n % 100:02d}"
-    check = sum(int(d) * i for i, d in enumerate(reversed(body), start=1)) % 10
-    return f"{body[:-2]}-{body[-2:]}-{check}"
+    from inventory.management.commands.seed_scale import cas_for
+
+    return cas_for(100_000 + n)
 
 
 def _credit_code(n: int) -> str:
-    from inventory.identifiers import uscc_check_char
+    from inventory.management.commands.seed_scale import credit_code_for
 
-    first = f"91140602{n:09d}"
-    return first + uscc_check_char(first)
+    return credit_code_for("140602", n)
 
 
 def _seed():
