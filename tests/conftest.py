@@ -1,5 +1,8 @@
 """Shared fixtures: a small region tree (a province, a prefecture with two counties), departments,
-one user per role, and `assert_statuses` for permission matrices."""
+one user per role, inventory objects, and `assert_statuses` for permission matrices."""
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
@@ -99,3 +102,47 @@ def assert_statuses(client_for, method, url, expected: dict, data=None):
 @pytest.fixture
 def password():
     return TEST_PASSWORD
+
+
+# ---------------------------------------------------------------- inventory
+# Valid 统一社会信用代码 (GB 32100 check character correct).
+CODE_COUNTY = "91110000600037341L"
+CODE_SIBLING = "91140603MA0K00001C"
+
+
+@pytest.fixture
+def inventory(db, regions, users):
+    """Two substances, an enterprise in the county (with contacts) and one in the sibling county, a city
+    campaign with a draft report of two lines (one unresolved), a monitoring site with one result."""
+    from inventory.models import (
+        Enterprise,
+        MonitoringResult,
+        MonitoringSite,
+        SamplingEvent,
+        Substance,
+        SurveyCampaign,
+        SurveyLine,
+        SurveyReport,
+    )
+
+    dcm = Substance.objects.create(cas="75-09-2", name_zh="二氯甲烷", name_en="Dichloromethane",
+                                   synonyms="亚甲基氯\nDCM")
+    pfos = Substance.objects.create(cas="1763-23-1", name_zh="全氟辛基磺酸", name_en="PFOS")
+    enterprise = Enterprise.objects.create(credit_code=CODE_COUNTY, name="朔城某化工有限公司",
+                                           region=regions["county"], contact_name="张三", contact_phone="13800001234")
+    other = Enterprise.objects.create(credit_code=CODE_SIBLING, name="平鲁某材料有限公司", region=regions["sibling"])
+    campaign = SurveyCampaign.objects.create(year=2023, title="2023年化学物质环境信息调查", region=regions["city"],
+                                             deadline=datetime.date(2024, 6, 30))
+    report = SurveyReport.objects.create(campaign=campaign, enterprise=enterprise)
+    line = SurveyLine.objects.create(report=report, substance=dcm, raw_name="二氯甲烷", raw_cas="75-09-2",
+                                     activity="use", quantity=Decimal("12.5"), emission_air=Decimal("0.8"))
+    unresolved = SurveyLine.objects.create(report=report, raw_name="某助剂", raw_cas="", activity="use",
+                                           quantity=Decimal("3"))
+    site = MonitoringSite.objects.create(code="SZ-W-001", name="桑干河朔城断面", region=regions["county"],
+                                         medium="surface_water", site_type="key_area")
+    sampling = SamplingEvent.objects.create(site=site, sampled_on=datetime.date(2023, 7, 1))
+    result = MonitoringResult.objects.create(sampling=sampling, substance=pfos, concentration=Decimal("0.012"),
+                                             unit="μg/L", detection_limit=Decimal("0.001"), detected=True)
+    return {"dcm": dcm, "pfos": pfos, "enterprise": enterprise, "other_enterprise": other, "campaign": campaign,
+            "report": report, "line": line, "unresolved": unresolved, "site": site, "sampling": sampling,
+            "result": result}
