@@ -154,6 +154,11 @@ class SurveyReport(models.Model):
     def __str__(self):
         return f"{self.enterprise} · {self.campaign}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("inventory:report_detail", args=[self.pk])
+
 
 class SurveyLine(models.Model):
     """One substance and activity of a report, in tonnes per year. The enterprise's own name and CAS
@@ -269,14 +274,16 @@ class ImportRecord(models.Model):
     """One spreadsheet import: who, when, which file (name and hash), what it created and updated,
     and the values it overwrote — so bulk writes are audited like single ones."""
 
-    STATUS = [("validated", _("Checked")), ("failed", _("Has errors")), ("queued", _("Queued")),
-              ("running", _("Running")), ("done", _("Imported"))]
+    STATUS = [("queued", _("Queued")), ("checking", _("Checking")), ("validated", _("Checked, ready to import")),
+              ("failed", _("Has errors")), ("committing", _("Importing")), ("done", _("Imported")),
+              ("cancelled", _("Cancelled"))]
 
     kind = models.CharField(_("sheet"), max_length=20)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     campaign = models.ForeignKey(SurveyCampaign, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(_("file"), max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     sha256 = models.CharField(max_length=64)
     status = models.CharField(_("status"), max_length=12, choices=STATUS, default="validated")
     progress = models.PositiveSmallIntegerField(default=0)
@@ -285,6 +292,9 @@ class ImportRecord(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True)
     overwritten = models.JSONField(_("values overwritten"), default=list, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

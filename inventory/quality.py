@@ -76,8 +76,9 @@ def previous_quantities(report) -> dict[tuple, Decimal]:
     return {(r["substance_id"], r["activity"]): r["total"] for r in rows}
 
 
-def check_report(report) -> dict[int, list[Finding]]:
+def check_report(report, lines=None) -> dict[int, list[Finding]]:
     previous = previous_quantities(report)
     kind = report.campaign.kind
+    lines = report.lines.select_related("substance") if lines is None else lines
     return {line.pk: check_line(line, kind=kind, previous_quantity=previous.get((line.substance_id, line.activity)))
-            for line in report.lines.select_related("substance")}
+            for line in lines}

@@ -16,7 +16,16 @@ from portal.services import audit_record, snapshot
 
 from .choices import CheckSeverity, IndustryLevel, ReportState
 from .identifiers import cas_normalise, ec_normalise, uscc_parse
-from .models import Enterprise, Industry, ReviewRecord, Substance, SurveyLine, SurveyReport
+from .models import (
+    Enterprise,
+    Industry,
+    ReviewRecord,
+    Substance,
+    SubstanceGroup,
+    SurveyCampaign,
+    SurveyLine,
+    SurveyReport,
+)
 from .quality import check_report
 
 INDUSTRIES_CSV = Path(__file__).resolve().parent.parent / "fixtures" / "industries.csv"
@@ -231,3 +240,150 @@ def survey_report_review(*, actor, report: SurveyReport, approve: bool, reason: 
     audit_record(actor=actor, action=f"survey.{outcome}", obj=report, before={"state": before},
                  after={"state": report.state, "level": level, "lines_returned": sorted(line_reasons)})
     return report
+
+
+# ---------------------------------------------------------------- campaigns, reports and their lines
+CAMPAIGN_FIELDS = ("year", "kind", "title", "region_id", "deadline")
+LINE_EDIT_FIELDS = ("substance_id", "raw_name", "raw_cas", "activity", "quantity", "use_category", "dispersive_use",
+                    "emission_water", "emission_air", "emission_soil", "waste_route", "warning_note")
+
+
+def _require(actor, perm: str, region=None):
+    if actor is None:
+        return
+    if not perms.can(actor, perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if region is not None and not perms.region_visible(actor, region):
+        raise PermissionDenied(_("This region is outside your scope."))
+
+
+@transaction.atomic
+def campaign_save(*, actor, title: str, year: int, kind: str, region, deadline=None, substances=(),
+                  campaign: SurveyCampaign | None = None) -> SurveyCampaign:
+    """Create or change a survey campaign of the actor's region (or a region below it)."""
+    _require(actor, "inventory.change_surveycampaign", region)
+    before = snapshot(campaign, CAMPAIGN_FIELDS) if campaign else None
+    campaign = campaign or SurveyCampaign()
+    campaign.title, campaign.year, campaign.kind, campaign.region, campaign.deadline = (
+        title.strip(), year, kind, region, deadline)
+    campaign.full_clean()
+    campaign.save()
+    campaign.substances.set(substances)
+    audit_record(actor=actor, action="campaign.update" if before else "campaign.create", obj=campaign, before=before,
+                 after=snapshot(campaign, CAMPAIGN_FIELDS))
+    return campaign
+
+
+@transaction.atomic
+def survey_report_open(*, actor, campaign: SurveyCampaign, enterprise: Enterprise) -> tuple[SurveyReport, bool]:
+    """The enterprise's report for the campaign, created as a draft when it has none yet."""
+    _require(actor, "inventory.submit_surveyreport", enterprise.region)
+    if not (enterprise.region.path.startswith(campaign.region.path)):
+        raise ValidationError(_("%(enterprise)s is not in the region of the campaign %(campaign)s.")
+                              % {"enterprise": enterprise, "campaign": campaign})
+    report, created = SurveyReport.objects.get_or_create(campaign=campaign, enterprise=enterprise)
+    if created:
+        audit_record(actor=actor, action="survey.open", obj=report, after={"campaign": campaign.pk,
+                                                                          "enterprise": enterprise.pk})
+    return report, created
+
+
+def _editable_report(actor, report: SurveyReport) -> SurveyReport:
+    report = SurveyReport.objects.select_for_update().select_related("campaign", "enterprise__region").get(pk=report.pk)
+    _require(actor, "inventory.submit_surveyreport", report.enterprise.region)
+    if report.state not in (ReportState.DRAFT, ReportState.RETURNED):
+        raise ValidationError(_("The report is under review or accepted; its lines cannot be changed now."))
+    return report
+
+
+def _substance_for(raw_cas: str):
+    if not raw_cas:
+        return None
+    return Substance.objects.filter(cas=raw_cas).first()
+
+
+@transaction.atomic
+def survey_line_save(*, actor, report: SurveyReport, line: SurveyLine | None = None, **values) -> SurveyLine:
+    """Add a line to a draft or returned report, or correct one. The CAS as reported is normalised
+    and the line linked to the substance with that CAS when there is one; a corrected returned line
+    is marked as corrected."""
+    report = _editable_report(actor, report)
+    unknown = set(values) - set(LINE_EDIT_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    if line is not None and line.report_id != report.pk:
+        raise ValidationError(_("The line is not part of this report."))
+    before = snapshot(line, LINE_EDIT_FIELDS) if line else None
+    line = line or SurveyLine(report=report)
+    for key, value in values.items():
+        setattr(line, key, value)
+    raw_cas = (line.raw_cas or "").strip()
+    if raw_cas:
+        try:
+            line.raw_cas = cas_normalise(raw_cas)
+        except ValidationError as exc:
+            raise ValidationError({"raw_cas": exc.messages}) from exc
+        if "substance_id" not in values:
+            line.substance = _substance_for(line.raw_cas) or (line.substance if before else None)
+    line.returned = False if before else line.returned
+    line.full_clean(exclude=["report"])
+    line.save()
+    audit_record(actor=actor, action="survey_line.update" if before else "survey_line.create", obj=line,
+                 before=before, after=snapshot(line, LINE_EDIT_FIELDS))
+    return line
+
+
+@transaction.atomic
+def survey_line_delete(*, actor, line: SurveyLine) -> None:
+    _editable_report(actor, line.report)
+    before = snapshot(line, LINE_EDIT_FIELDS)
+    audit_record(actor=actor, action="survey_line.delete", obj=line, before=before)
+    line.delete()
+
+
+@transaction.atomic
+def survey_line_resolve(*, actor, line: SurveyLine, substance: Substance, apply_to_same: bool = True) -> int:
+    """Curation: link a line (and, with `apply_to_same`, every unresolved line reported with the same
+    name and CAS in the actor's region) to a substance. The name and CAS as reported stay as they were.
+    Returns the number of lines linked."""
+    _require(actor, "inventory.change_substance", line.report.enterprise.region)
+    lines = SurveyLine.objects.filter(pk=line.pk)
+    if apply_to_same:
+        lines = SurveyLine.objects.filter(substance__isnull=True, raw_name=line.raw_name, raw_cas=line.raw_cas)
+        if actor is not None:
+            lines = lines.filter(perms.region_q(actor, "report__enterprise__region"))
+    ids = list(lines.values_list("pk", flat=True))
+    SurveyLine.objects.filter(pk__in=ids).update(substance=substance)
+    audit_record(actor=actor, action="survey_line.resolve", obj=line,
+                 after={"substance": substance.pk, "cas": substance.cas, "lines": ids[:1000], "count": len(ids)})
+    return len(ids)
+
+
+@transaction.atomic
+def substance_group_save(*, actor, name: str, description: str = "", members=(), example_cas=(),
+                         group: SubstanceGroup | None = None) -> SubstanceGroup:
+    """Create or change a substance group; example CAS numbers are normalised and checked."""
+    _require(actor, "inventory.change_substancegroup")
+    errors, cases = [], []
+    for value in example_cas:
+        if str(value).strip():
+            try:
+                cases.append(cas_normalise(str(value)))
+            except ValidationError as exc:
+                errors += exc.messages
+    if not name.strip():
+        errors.append(_("The group name is required."))
+    if errors:
+        raise ValidationError(errors)
+    before = {"name": group.name, "description": group.description, "example_cas": group.example_cas,
+              "members": sorted(group.members.values_list("pk", flat=True))} if group else None
+    group = group or SubstanceGroup()
+    group.name, group.description, group.example_cas = name.strip(), description.strip(), sorted(set(cases))
+    group.full_clean()
+    group.save()
+    group.members.set(members)
+    audit_record(actor=actor, action="substance_group.update" if before else "substance_group.create", obj=group,
+                 before=before, after={"name": group.name, "description": group.description,
+                                       "example_cas": group.example_cas,
+                                       "members": sorted(m.pk if hasattr(m, "pk") else m for m in members)})
+    return group

@@ -7,6 +7,7 @@ import csv
 import secrets
 import string
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -35,6 +36,8 @@ def snapshot(obj, fields) -> dict:
         value = getattr(obj, name)
         if hasattr(value, "isoformat"):
             value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
         data[name] = value
     return data
 

@@ -16,6 +16,12 @@ def mask_phone(phone: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_name(name: str) -> str:
+    """张** : a person's name shown only partly to those without the right to see it."""
+    name = (name or "").strip()
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
 def client_ip(request) -> str | None:
     """The client's address; behind a proxy, the first X-Forwarded-For hop when the deployment
     trusts it (PORTAL_TRUST_X_FORWARDED_FOR)."""

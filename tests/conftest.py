@@ -120,6 +120,7 @@ def inventory(db, regions, users):
         MonitoringSite,
         SamplingEvent,
         Substance,
+        SubstanceGroup,
         SurveyCampaign,
         SurveyLine,
         SurveyReport,
@@ -143,6 +144,9 @@ def inventory(db, regions, users):
     sampling = SamplingEvent.objects.create(site=site, sampled_on=datetime.date(2023, 7, 1))
     result = MonitoringResult.objects.create(sampling=sampling, substance=pfos, concentration=Decimal("0.012"),
                                              unit="μg/L", detection_limit=Decimal("0.001"), detected=True)
-    return {"dcm": dcm, "pfos": pfos, "enterprise": enterprise, "other_enterprise": other, "campaign": campaign,
+    group = SubstanceGroup.objects.create(name="全氟辛基磺酸及其盐类和全氟辛基磺酰氟（PFOS类）",
+                                          description="及其盐类和相关化合物", example_cas=["307-35-7"])
+    group.members.add(pfos)
+    return {"dcm": dcm, "pfos": pfos, "group": group, "enterprise": enterprise, "other_enterprise": other, "campaign": campaign,
             "report": report, "line": line, "unresolved": unresolved, "site": site, "sampling": sampling,
             "result": result}

@@ -248,7 +248,13 @@ PORTAL_REMINDER_SCAN_MINUTES = env.int("PORTAL_REMINDER_SCAN_MINUTES", default=5
 PORTAL_EVIDENCE_MAX_BYTES = env.int("PORTAL_EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 PORTAL_PLAN_MAX_BYTES = env.int("PORTAL_PLAN_MAX_BYTES", default=5 * 1024 * 1024)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
-CELERY_TASK_ROUTES = {"tasks.generate_report_document": {"queue": "reports"}}
+# Inventory imports: files above the size below are checked and written by a Celery job with a progress bar.
+PORTAL_IMPORT_MAX_BYTES = env.int("PORTAL_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+PORTAL_IMPORT_SYNC_MAX_BYTES = env.int("PORTAL_IMPORT_SYNC_MAX_BYTES", default=200 * 1024)
+# Slow work (PDF layout, large imports) runs on its own queue so reminders are never held up.
+CELERY_TASK_ROUTES = {"tasks.generate_report_document": {"queue": "reports"},
+                      "inventory.import_check": {"queue": "reports"},
+                      "inventory.import_commit": {"queue": "reports"}}
 
 PORTAL_SITE_NAME = _("New Pollutant Governance Portal")
 

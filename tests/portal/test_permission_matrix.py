@@ -36,6 +36,9 @@ LOGIN = 302  # anonymous on a page: redirected to the login page
 BUSINESS_200 = {"bureau_staff": 200, "department_officer": 200, "leader": 200}
 BUSINESS_302 = {"bureau_staff": 302, "department_officer": 302, "leader": 302}
 API_ANON = 401
+INV_READ = row(LOGIN, rest=403, bureau_staff=200, leader=200)
+INV_WRITE_200 = row(LOGIN, rest=403, bureau_staff=200)
+INV_WRITE_302 = row(LOGIN, rest=403, bureau_staff=302)
 
 # name: (method, kwargs-builder or None, expected, data-builder or None)
 MATRIX = {
@@ -68,6 +71,48 @@ MATRIX = {
     "set_language": ("post", None, row(302, rest=302), lambda f: {"language": "en", "next": "/"}),
     "javascript-catalog": ("get", None, row(200, rest=200), None),
     "inventory:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200), None),
+    # ---- inventory: bureau staff write within their region; leaders read; officers and admins have no access
+    "inventory:enterprise_list": ("get", None, INV_READ, None),
+    "inventory:enterprise_create": ("get", None, INV_WRITE_200, None),
+    "inventory:enterprise_detail": ("get", lambda f: {"pk": f["inv"]["enterprise"].pk}, INV_READ, None),
+    "inventory:enterprise_edit": ("get", lambda f: {"pk": f["inv"]["enterprise"].pk}, INV_WRITE_200, None),
+    "inventory:substance_list": ("get", None, INV_READ, None),
+    "inventory:substance_create": ("get", None, INV_WRITE_200, None),
+    "inventory:substance_detail": ("get", lambda f: {"pk": f["inv"]["dcm"].pk}, INV_READ, None),
+    "inventory:substance_edit": ("get", lambda f: {"pk": f["inv"]["dcm"].pk}, INV_WRITE_200, None),
+    "inventory:group_list": ("get", None, INV_READ, None),
+    "inventory:group_create": ("get", None, INV_WRITE_200, None),
+    "inventory:group_edit": ("get", lambda f: {"pk": f["inv"]["group"].pk}, INV_WRITE_200, None),
+    "inventory:campaign_list": ("get", None, INV_READ, None),
+    "inventory:campaign_create": ("get", None, INV_WRITE_200, None),
+    "inventory:campaign_edit": ("get", lambda f: {"pk": f["inv"]["campaign"].pk}, INV_WRITE_200, None),
+    "inventory:report_list": ("get", None, INV_READ, None),
+    "inventory:report_list_campaign": ("get", lambda f: {"campaign": f["inv"]["campaign"].pk}, INV_READ, None),
+    "inventory:report_open": ("post", lambda f: {"campaign": f["inv"]["campaign"].pk}, INV_WRITE_302,
+                              lambda f: {"credit_code": f["inv"]["enterprise"].credit_code}),
+    "inventory:report_detail": ("get", lambda f: {"pk": f["inv"]["report"].pk}, INV_READ, None),
+    "inventory:line_add": ("post", lambda f: {"pk": f["inv"]["report"].pk}, INV_WRITE_302,
+                           lambda f: {"new-raw_name": "三氯甲烷", "new-raw_cas": "67-66-3", "new-activity": "use",
+                                      "new-quantity": "2"}),
+    "inventory:line_edit": ("post", lambda f: {"pk": f["inv"]["report"].pk, "line_pk": f["inv"]["line"].pk},
+                            INV_WRITE_302, None),
+    "inventory:line_delete": ("post", lambda f: {"pk": f["inv"]["report"].pk, "line_pk": f["inv"]["unresolved"].pk},
+                              INV_WRITE_302, None),
+    "inventory:report_submit": ("post", lambda f: {"pk": f["inv"]["report"].pk}, INV_WRITE_302, None),
+    "inventory:report_review": ("post", lambda f: {"pk": f["inv"]["report"].pk}, INV_WRITE_302,
+                                lambda f: {"decision": "approve"}),
+    "inventory:curation": ("get", None, INV_WRITE_200, None),
+    "inventory:line_resolve": ("post", lambda f: {"line_pk": f["inv"]["unresolved"].pk}, INV_WRITE_302,
+                               lambda f: {"cas": "75-09-2"}),
+    "inventory:site_list": ("get", None, INV_READ, None),
+    "inventory:site_detail": ("get", lambda f: {"pk": f["inv"]["site"].pk}, INV_READ, None),
+    "inventory:import_start": ("get", None, INV_WRITE_200, None),
+    "inventory:template_download": ("get", lambda f: {"kind": "enterprises"}, INV_WRITE_200, None),
+    "inventory:import_detail": ("get", lambda f: {"pk": f["import"].pk}, INV_WRITE_200, None),
+    "inventory:import_status": ("get", lambda f: {"pk": f["import"].pk}, INV_WRITE_200, None),
+    "inventory:import_confirm": ("post", lambda f: {"pk": f["import"].pk}, INV_WRITE_302, None),
+    "inventory:import_cancel": ("post", lambda f: {"pk": f["import"].pk}, INV_WRITE_302, None),
+    "inventory:import_errors": ("get", lambda f: {"pk": f["import"].pk}, INV_WRITE_200, None),
     "screening:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200), None),
     "controls:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
     "tasks:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
@@ -146,6 +191,12 @@ MATRIX = {
                               row(API_ANON, rest=403, bureau_staff=404, department_officer=404, leader=200), None),
 }
 
+try:  # the inventory API's entries live beside its tests
+    from tests.inventory.api_matrix import INVENTORY_API_MATRIX
+except ImportError:  # pragma: no cover
+    INVENTORY_API_MATRIX = {}
+MATRIX.update(INVENTORY_API_MATRIX)
+
 # URL names that come whole from a third-party app and are guarded by it: Django's admin checks
 # is_staff and model permissions itself (only the system administrator is staff; see admin:index).
 DELEGATED_PREFIXES = ("admin:",)
@@ -178,7 +229,7 @@ def test_every_url_pattern_is_in_the_matrix():
 
 
 @pytest.fixture
-def matrix_objects(users, departments, regions, settings, tmp_path):
+def matrix_objects(users, departments, regions, settings, tmp_path, inventory):
     """One object of each kind: a published city plan whose task is led by the officer's department,
     a submitted report with evidence, a pending extension request, an indicator, the leader's PDF."""
     from django.core.files.base import ContentFile
@@ -196,7 +247,12 @@ def matrix_objects(users, departments, regions, settings, tmp_path):
     evidence.file.save("e.pdf", ContentFile(b"%PDF-1.4"), save=True)
     document = ReportDocument(plan=plan, period=plan.issued.replace(day=1), recipient=users["leader"], status="done")
     document.file.save("r.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    from inventory.models import ImportRecord
+
     return {
+        "inv": inventory,
+        "import": ImportRecord.objects.create(kind="survey_lines", actor=users["bureau_staff"], file_name="调查.csv",
+                                              sha256="0" * 64, status="failed"),
         "notification": NotificationFactory(recipient=users["bureau_staff"]),
         "target": users["department_officer"],
         "department": departments["bureau"],

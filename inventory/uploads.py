@@ -1,0 +1,181 @@
+"""The life of an uploaded spreadsheet: stored with its hash → every row checked (a preview of what
+would be created, updated or left unchanged, and every error by row and column) → confirmed by the
+person who uploaded it → written in one transaction. Small files are checked and written within the
+request; larger ones by a Celery job whose progress the page polls. The rows are checked again when
+the import is confirmed, so data changed in between cannot slip past the checks."""
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import permissions as perms
+from portal.services import audit_record
+
+from .models import ImportRecord
+from .sheets import SheetError, read_table
+
+log = logging.getLogger(__name__)
+KEEP_ERRORS = 1000
+PREVIEW_ROWS = 50
+
+
+def progress_key(record_id: int) -> str:
+    return f"inventory:import:{record_id}:progress"
+
+
+def import_progress(record: ImportRecord) -> int:
+    """Live progress of a running job (kept in the cache: a job writing inside its transaction
+    cannot show progress through the database)."""
+    if record.status in ("done", "validated", "failed", "cancelled"):
+        return 100
+    return int(cache.get(progress_key(record.pk)) or 0)
+
+
+def _kinds():
+    from .importers import IMPORT_KINDS
+
+    return IMPORT_KINDS
+
+
+def _is_large(size: int) -> bool:
+    return size > settings.PORTAL_IMPORT_SYNC_MAX_BYTES
+
+
+def import_upload(*, actor, kind: str, upload, campaign=None) -> ImportRecord:
+    """Store the file and check it — now if it is small, else in a job."""
+    if not perms.can(actor, "inventory.import_data"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    spec = _kinds().get(kind)
+    if spec is None:
+        raise ValidationError(_("Unknown sheet: %(kind)s") % {"kind": kind})
+    if spec.needs_campaign and campaign is None:
+        raise ValidationError(_("Choose the survey campaign the lines belong to."))
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    record = ImportRecord(kind=kind, actor=actor, campaign=campaign if spec.needs_campaign else None,
+                          file_name=upload.name[:255], sha256=digest.hexdigest(), status="queued")
+    record.file.save(f"{kind}-{digest.hexdigest()[:16]}{'.csv' if upload.name.lower().endswith('.csv') else '.xlsx'}",
+                     upload, save=False)
+    record.save()
+    audit_record(actor=actor, action="import.upload", obj=record,
+                 after={"kind": kind, "file": record.file_name, "sha256": record.sha256, "size": upload.size})
+    if _is_large(upload.size):
+        from .jobs import import_check_job
+
+        transaction.on_commit(lambda: import_check_job.delay(record.pk))
+        return record
+    return import_check(record.pk)
+
+
+def _read(record: ImportRecord):
+    with record.file.open("rb") as handle:
+        data = handle.read()
+    return data, read_table(data, record.file_name)
+
+
+def _progress_callback(record_id: int, start: int = 0, span: int = 100):
+    def report(percent: int):
+        cache.set(progress_key(record_id), start + int(span * max(0, min(percent, 100)) / 100), 3600)
+
+    return report
+
+
+def _error_dicts(errors):
+    return [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:KEEP_ERRORS]]
+
+
+def _check(record: ImportRecord, progress):
+    spec = _kinds()[record.kind]
+    data, table = _read(record)
+    checked = spec.check(table, actor=record.actor, campaign=record.campaign, progress=progress)
+    return spec, data, checked
+
+
+def _fail(record: ImportRecord, message: str) -> ImportRecord:
+    record.status, record.finished_at = "failed", timezone.now()
+    record.errors, record.error_count = [{"row": 0, "column": "", "message": message}], 1
+    record.save(update_fields=["status", "finished_at", "errors", "error_count"])
+    return record
+
+
+def import_check(record_id: int) -> ImportRecord:
+    """Check every row and keep the preview on the record. Writes no inventory data."""
+    record = ImportRecord.objects.select_related("actor", "campaign__region").get(pk=record_id)
+    if record.status not in ("queued", "checking"):
+        return record
+    record.status = "checking"
+    record.save(update_fields=["status"])
+    try:
+        _spec, _data, checked = _check(record, _progress_callback(record.pk))
+    except (SheetError, PermissionDenied) as exc:
+        return _fail(record, str(exc))
+    except ValidationError as exc:
+        return _fail(record, "；".join(exc.messages))
+    record.rows, record.created, record.updated = checked.rows, len(checked.new), len(checked.changed)
+    record.unchanged, record.error_count = checked.unchanged, len(checked.errors)
+    record.errors, record.warnings = _error_dicts(checked.errors), _error_dicts(checked.warnings)
+    record.preview = checked.preview_rows(PREVIEW_ROWS)
+    record.status = "validated" if checked.ok else "failed"
+    record.finished_at = timezone.now() if not checked.ok else None
+    record.save()
+    return record
+
+
+def import_confirm(*, actor, record: ImportRecord) -> ImportRecord:
+    """The uploader confirms a checked file: it is written now, or by a job when it is large."""
+    if record.actor_id != getattr(actor, "pk", None) or not perms.can(actor, "inventory.import_data"):
+        raise PermissionDenied(_("Only the person who uploaded the file can confirm its import."))
+    updated = ImportRecord.objects.filter(pk=record.pk, status="validated").update(status="committing")
+    if not updated:
+        raise ValidationError(_("This import is not waiting for confirmation."))
+    record.status = "committing"
+    if _is_large(record.file.size):
+        from .jobs import import_commit_job
+
+        transaction.on_commit(lambda: import_commit_job.delay(record.pk))
+        return record
+    return import_commit(record.pk)
+
+
+def import_commit(record_id: int) -> ImportRecord:
+    """Check the rows again and write them all in one transaction, or nothing."""
+    record = ImportRecord.objects.select_related("actor", "campaign__region").get(pk=record_id)
+    if record.status != "committing":
+        return record
+    try:
+        spec, data, checked = _check(record, _progress_callback(record.pk, 0, 60))
+    except (SheetError, PermissionDenied) as exc:
+        return _fail(record, str(exc))
+    if not checked.ok:
+        record.status, record.finished_at = "failed", timezone.now()
+        record.errors, record.error_count = _error_dicts(checked.errors), len(checked.errors)
+        record.save(update_fields=["status", "finished_at", "errors", "error_count"])
+        return record
+    try:
+        spec.commit(actor=record.actor, campaign=record.campaign, checked=checked, file_name=record.file_name,
+                    data=data, progress=_progress_callback(record.pk, 60, 40), record=record)
+    except (PermissionDenied, ValidationError) as exc:
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        return _fail(record, "；".join(messages))
+    record.refresh_from_db()
+    return record
+
+
+def import_cancel(*, actor, record: ImportRecord) -> ImportRecord:
+    if record.actor_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("Only the person who uploaded the file can cancel its import."))
+    if not ImportRecord.objects.filter(pk=record.pk, status="validated").update(
+            status="cancelled", finished_at=timezone.now()):
+        raise ValidationError(_("This import can no longer be cancelled."))
+    audit_record(actor=actor, action="import.cancel", obj=record)
+    record.refresh_from_db()
+    return record
