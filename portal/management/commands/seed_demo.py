@@ -20,3 +20,7 @@ class Command(BaseCommand):
 
         for line in demo_plans_seed():
             self.stdout.write(line)
+        from inventory.demo import inventory_demo_seed
+
+        for line in inventory_demo_seed():
+            self.stdout.write(line)
