@@ -17,6 +17,7 @@ from tests.factories import (
     TaskAssignmentFactory,
     TaskFactory,
 )
+from tests.inventory.api_matrix import INVENTORY_API_MATRIX
 
 A, BS, DO, LD, SA, SE, AU = ("anonymous", "bureau_staff", "department_officer", "leader", "system_admin",
                              "security_admin", "audit_admin")
@@ -191,11 +192,7 @@ MATRIX = {
                               row(API_ANON, rest=403, bureau_staff=404, department_officer=404, leader=200), None),
 }
 
-try:  # the inventory API's entries live beside its tests
-    from tests.inventory.api_matrix import INVENTORY_API_MATRIX
-except ImportError:  # pragma: no cover
-    INVENTORY_API_MATRIX = {}
-MATRIX.update(INVENTORY_API_MATRIX)
+MATRIX.update(INVENTORY_API_MATRIX)  # the inventory API's entries live beside its tests
 
 # URL names that come whole from a third-party app and are guarded by it: Django's admin checks
 # is_staff and model permissions itself (only the system administrator is staff; see admin:index).
