@@ -100,6 +100,14 @@ def _check(record: ImportRecord, progress):
     return spec, data, checked
 
 
+def _labelled(preview: list[dict], spec) -> list[dict]:
+    """Preview rows name their fields by the sheet's Chinese column headers, as the user wrote them."""
+    labels = {c.key: c.header for c in spec.columns}
+    labels.setdefault("substance_id", _("Linked substance"))
+    return [dict(row, changes={str(labels.get(name, name)): change for name, change in row["changes"].items()})
+            for row in preview]
+
+
 def _fail(record: ImportRecord, message: str) -> ImportRecord:
     record.status, record.finished_at = "failed", timezone.now()
     record.errors, record.error_count = [{"row": 0, "column": "", "message": message}], 1
@@ -115,7 +123,7 @@ def import_check(record_id: int) -> ImportRecord:
     record.status = "checking"
     record.save(update_fields=["status"])
     try:
-        _spec, _data, checked = _check(record, _progress_callback(record.pk))
+        spec, _data, checked = _check(record, _progress_callback(record.pk))
     except (SheetError, PermissionDenied) as exc:
         return _fail(record, str(exc))
     except ValidationError as exc:
@@ -123,7 +131,7 @@ def import_check(record_id: int) -> ImportRecord:
     record.rows, record.created, record.updated = checked.rows, len(checked.new), len(checked.changed)
     record.unchanged, record.error_count = checked.unchanged, len(checked.errors)
     record.errors, record.warnings = _error_dicts(checked.errors), _error_dicts(checked.warnings)
-    record.preview = checked.preview_rows(PREVIEW_ROWS)
+    record.preview = _labelled(checked.preview_rows(PREVIEW_ROWS), spec)
     record.status = "validated" if checked.ok else "failed"
     record.finished_at = timezone.now() if not checked.ok else None
     record.save()

@@ -192,3 +192,12 @@ def test_review_queue_shows_each_level_its_own_reports(users, inventory):
     report.state = "county_reviewed"
     report.save()
     assert (queue("county_staff"), queue("bureau_staff")) == ([], [report.pk])
+
+
+def test_quantities_are_shown_as_written(users, inventory):
+    page = login(users, "bureau_staff").get(reverse("inventory:report_detail", args=[inventory["report"].pk]))
+    text = page.content.decode()
+    assert ">12.5<" in text and "12.5000" not in text
+    from inventory.templatetags.inventory_tags import plain_number
+
+    assert [plain_number(Decimal(v)) for v in ("100.0000", "0.0000", "0.0120", "1E+2")] == ["100", "0", "0.012", "100"]

@@ -38,6 +38,7 @@ def test_small_file_is_checked_at_once_then_written_on_confirmation(users, inven
                                    campaign=inventory["campaign"])
     assert (record.status, record.rows, record.created, record.error_count) == ("validated", 3, 3, 0)
     assert len(record.sha256) == 64 and record.file.name
+    assert record.preview[0]["action"] == "create" and "数量（吨/年）" in record.preview[0]["changes"]
     assert SurveyLine.objects.filter(raw_name__startswith="物质").count() == 0  # the check writes nothing
     with pytest.raises(PermissionDenied):
         uploads.import_confirm(actor=users["county_staff"], record=record)
