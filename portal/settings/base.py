@@ -255,7 +255,8 @@ PORTAL_IMPORT_SYNC_MAX_BYTES = env.int("PORTAL_IMPORT_SYNC_MAX_BYTES", default=2
 # Slow work (PDF layout, large imports) runs on its own queue so reminders are never held up.
 CELERY_TASK_ROUTES = {"tasks.generate_report_document": {"queue": "reports"},
                       "inventory.import_check": {"queue": "reports"},
-                      "inventory.import_commit": {"queue": "reports"}}
+                      "inventory.import_commit": {"queue": "reports"},
+                      "screening.run": {"queue": "reports"}}
 
 PORTAL_SITE_NAME = _("New Pollutant Governance Portal")
 

@@ -19,6 +19,10 @@ class Command(BaseCommand):
 
         industries = industries_load()
         self.stdout.write(f"行业分类（GB/T 4754-2017）{industries} 条")
+        from screening.services import profiles_load
+
+        profiles = profiles_load()
+        self.stdout.write(f"筛查方案：新建 {profiles} 个（GB/T 24782、斯德哥尔摩公约附件D、HJ 1229）")
         self.stdout.write(
             f"角色 {len(roles)} 个；行政区划 新增 {result.regions_created} / 更新 {result.regions_updated}；"
             f"部门 新增 {result.departments_created} / 更新 {result.departments_updated}；"

@@ -1,0 +1,21 @@
+"""Celery jobs of the screening feature."""
+import logging
+
+from celery import shared_task
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="screening.run", acks_late=True)
+def screening_run_job(run_id: int):
+    """Runs on the `reports` queue (a run over a province's substances takes seconds)."""
+    from .models import ScreeningRun
+    from .runs import run_execute
+    from .services import run_fail
+
+    try:
+        return run_execute(run_id).status
+    except Exception:
+        log.exception("screening run %s failed", run_id)
+        run_fail(ScreeningRun.objects.get(pk=run_id), "筛查因系统内部错误中止，未保存任何结果。请重试或联系系统管理员。")
+        raise
