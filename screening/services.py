@@ -4,7 +4,6 @@ version), runs and tier overrides, and the four-step assessment with its approva
 it creates. Each checks permission and scope and records the audit event in the same transaction."""
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +32,9 @@ RECORD_FIELDS = ("substance_id", "endpoint", "compartment", "qualifier", "value"
                  "category", "reliability", "source", "reference", "note")
 ASSESSMENT_TEXT_FIELDS = ("title", "hazard_identification", "dose_response", "exposure_assessment",
                           "risk_characterisation", "conclusion", "recommended_measures")
+ALLOWED_SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
 VALUE_PLACES = Decimal("1e-10")  # HazardRecord.value keeps 10 decimal places
 CATEGORY_ENDPOINTS = ("carcinogenicity", "mutagenicity", "reproductive_toxicity", "stot_re", "aquatic_chronic",
                       "endocrine_disruptor", "stockholm_listed", "foreign_restriction")
@@ -233,15 +235,14 @@ def assessment_update(*, actor, assessment: RiskAssessment, **fields) -> RiskAss
 
 @transaction.atomic
 def assessment_attach(*, actor, assessment: RiskAssessment, upload) -> AssessmentAttachment:
+    """Attach a document (PDF, Word, Excel, PNG or JPEG, checked by content and size)."""
+    from portal.files import evidence_check
+
     assessment = _editable(actor, assessment)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    content_type, sha256 = evidence_check(upload)
     attachment = AssessmentAttachment(assessment=assessment, original_name=upload.name[:255],
-                                      content_type=getattr(upload, "content_type", "") or "application/octet-stream",
-                                      size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor)
-    attachment.file.save(f"{digest.hexdigest()[:16]}-{upload.name[-60:]}", upload, save=False)
+                                      content_type=content_type, size=upload.size, sha256=sha256, uploaded_by=actor)
+    attachment.file.save(f"{sha256[:16]}{ALLOWED_SUFFIX.get(content_type, '')}", upload, save=False)
     attachment.save()
     audit_record(actor=actor, action="assessment.attach", obj=assessment,
                  after={"file": attachment.original_name, "sha256": attachment.sha256, "size": attachment.size})

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import permissions as perms
+from portal.files import evidence_check
 from portal.models import Department, DepartmentAlias, User
 from portal.services import audit_record, notification_send, snapshot
 
 from .choices import ExtensionStatus, PlanStatus, ReportStatus, TaskStatus
-from .evidence import evidence_check
 from .models import (
     ActionPlan,
     Evidence,

@@ -210,7 +210,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "ENUM_NAME_OVERRIDES": {"SurveyKindEnum": "inventory.choices.SurveyKind"},
+    "ENUM_NAME_OVERRIDES": {"SurveyKindEnum": "inventory.choices.SurveyKind",
+                            "RunStatusEnum": "screening.choices.RunStatus",
+                            "AssessmentStatusEnum": "screening.choices.AssessmentStatus"},
 }
 
 # Celery: Redis broker, acks late with rejection on worker loss, one visibility timeout everywhere.

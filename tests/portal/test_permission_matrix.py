@@ -18,6 +18,7 @@ from tests.factories import (
     TaskFactory,
 )
 from tests.inventory.api_matrix import INVENTORY_API_MATRIX
+from tests.screening.api_matrix import SCREENING_API_MATRIX, screening_matrix_objects
 
 A, BS, DO, LD, SA, SE, AU = ("anonymous", "bureau_staff", "department_officer", "leader", "system_admin",
                              "security_admin", "audit_admin")
@@ -114,6 +115,31 @@ MATRIX = {
     "inventory:import_confirm": ("post", lambda f: {"pk": f["import"].pk}, INV_WRITE_302, None),
     "inventory:import_cancel": ("post", lambda f: {"pk": f["import"].pk}, INV_WRITE_302, None),
     "inventory:import_errors": ("get", lambda f: {"pk": f["import"].pk}, INV_WRITE_200, None),
+    # ---- screening: bureau staff screen and assess within their region; leaders read and approve assessments
+    "screening:hazard_list": ("get", None, INV_READ, None),
+    "screening:hazard_substance": ("get", lambda f: {"pk": f["inv"]["pfos"].pk}, INV_READ, None),
+    "screening:hazard_edit": ("get", lambda f: {"pk": f["scr"]["record"].pk}, INV_WRITE_200, None),
+    "screening:hazard_delete": ("post", lambda f: {"pk": f["scr"]["record"].pk}, INV_WRITE_302, None),
+    "screening:profile_list": ("get", None, INV_READ, None),
+    "screening:profile_detail": ("get", lambda f: {"pk": f["scr"]["profiles"]["hj1229"].pk}, INV_READ, None),
+    "screening:profile_edit": ("get", lambda f: {"pk": f["scr"]["profiles"]["hj1229"].pk}, INV_WRITE_200, None),
+    "screening:run_list": ("get", None, INV_READ, None),
+    "screening:run_detail": ("get", lambda f: {"pk": f["scr"]["run"].pk}, INV_READ, None),
+    "screening:run_status": ("get", lambda f: {"pk": f["scr"]["run"].pk}, INV_READ, None),
+    "screening:run_compare": ("get", lambda f: {"pk": f["scr"]["run"].pk}, INV_READ, None),
+    "screening:run_pdf": ("get", lambda f: {"pk": f["scr"]["run"].pk}, INV_READ, None),
+    "screening:result_override": ("post", lambda f: {"pk": f["scr"]["result"].pk}, INV_WRITE_302,
+                                  lambda f: {"tier": "关注", "reason": "本地检出"}),
+    "screening:assessment_list": ("get", None, INV_READ, None),
+    "screening:assessment_create": ("post", None, INV_WRITE_302, lambda f: {"result": f["scr"]["result"].pk}),
+    "screening:assessment_detail": ("get", lambda f: {"pk": f["scr"]["assessment"].pk}, INV_READ, None),
+    "screening:assessment_edit": ("post", lambda f: {"pk": f["scr"]["assessment"].pk}, INV_WRITE_302,
+                                  lambda f: {"title": "评估"}),
+    "screening:assessment_attach": ("post", lambda f: {"pk": f["scr"]["assessment"].pk}, INV_WRITE_302, None),
+    "screening:assessment_submit": ("post", lambda f: {"pk": f["scr"]["assessment"].pk}, INV_WRITE_302, None),
+    "screening:assessment_review": ("post", lambda f: {"pk": f["scr"]["assessment"].pk},
+                                    row(LOGIN, rest=403, bureau_staff=302, leader=302), lambda f: {"decision": "approve"}),
+    "screening:attachment_download": ("get", lambda f: {"pk": f["attachment"].pk}, INV_READ, None),
     "screening:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200), None),
     "controls:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
     "tasks:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
@@ -192,7 +218,9 @@ MATRIX = {
                               row(API_ANON, rest=403, bureau_staff=404, department_officer=404, leader=200), None),
 }
 
-MATRIX.update(INVENTORY_API_MATRIX)  # the inventory API's entries live beside its tests
+# The API entries of the inventory and screening live beside their tests.
+MATRIX.update(INVENTORY_API_MATRIX)
+MATRIX.update(SCREENING_API_MATRIX)
 
 # URL names that come whole from a third-party app and are guarded by it: Django's admin checks
 # is_staff and model permissions itself (only the system administrator is staff; see admin:index).
@@ -244,10 +272,20 @@ def matrix_objects(users, departments, regions, settings, tmp_path, inventory):
     evidence.file.save("e.pdf", ContentFile(b"%PDF-1.4"), save=True)
     document = ReportDocument(plan=plan, period=plan.issued.replace(day=1), recipient=users["leader"], status="done")
     document.file.save("r.pdf", ContentFile(b"%PDF-1.4"), save=True)
-    from inventory.models import ImportRecord
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from inventory.models import ImportRecord
+    from screening.models import AssessmentAttachment
+
+    scr = screening_matrix_objects(users, regions, inventory)
+    attachment = AssessmentAttachment(assessment=scr["approved"], original_name="评估报告.pdf",
+                                      content_type="application/pdf", size=8, sha256="0" * 64,
+                                      uploaded_by=users["bureau_staff"])
+    attachment.file.save("a.pdf", SimpleUploadedFile("a.pdf", b"%PDF-1.4"), save=True)
     return {
         "inv": inventory,
+        "scr": scr,
+        "attachment": attachment,
         "import": ImportRecord.objects.create(kind="survey_lines", actor=users["bureau_staff"], file_name="调查.csv",
                                               sha256="0" * 64, status="failed"),
         "notification": NotificationFactory(recipient=users["bureau_staff"]),

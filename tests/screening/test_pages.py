@@ -153,3 +153,19 @@ def test_pages_render_for_readers(users, screening):
         assert client.get(reverse(name, kwargs=kwargs)).status_code == 200, name
     county = login(users, "county_staff")
     assert county.get(reverse("screening:run_detail", args=[screening["run"].pk])).status_code == 404
+
+
+def test_attachments_are_checked_by_content(users, screening):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    staff = login(users, "bureau_staff")
+    result = ScreeningResult.objects.get(run=screening["run"], substance=screening["pfos"])
+    staff.post(reverse("screening:assessment_create"), {"result": result.pk})
+    assessment = RiskAssessment.objects.get()
+    url = reverse("screening:assessment_attach", args=[assessment.pk])
+    response = staff.post(url, {"file": SimpleUploadedFile("毒理.pdf", b"MZ\x90\x00 program")}, follow=True)
+    assert any("程序" in m for m in flashed(response)), flashed(response)
+    staff.post(url, {"file": SimpleUploadedFile("毒理.pdf", b"%PDF-1.4 report")})
+    assert [a.original_name for a in assessment.attachments.all()] == ["毒理.pdf"]
+    download = staff.get(reverse("screening:attachment_download", args=[assessment.attachments.get().pk]))
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 report"

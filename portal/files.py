@@ -1,4 +1,5 @@
-"""Evidence files: the type is decided by the content, not the name; executables are refused."""
+"""Uploaded documents (progress evidence, assessment attachments): the type is decided by the content,
+not the name; executables are refused."""
 import hashlib
 import io
 import zipfile
