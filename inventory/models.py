@@ -165,8 +165,9 @@ class SurveyLine(models.Model):
     are kept beside the curated substance link; a line without a link waits in the curation queue."""
 
     report = models.ForeignKey(SurveyReport, on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: survey_line_substance (substance, activity) serves lookups by substance.
     substance = models.ForeignKey(Substance, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="survey_lines")
+                                  related_name="survey_lines", db_index=False)
     raw_name = models.CharField(_("name as reported"), max_length=255)
     raw_cas = models.CharField(_("CAS as reported"), max_length=50, blank=True)
     activity = models.CharField(_("activity"), max_length=10, choices=Activity.choices)

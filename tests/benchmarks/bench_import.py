@@ -1,7 +1,10 @@
 """Benchmark: importing a 100,000-line survey file, CSV and XLSX, end to end with all validation,
-against the physical floor (PostgreSQL COPY of the same rows into a bare table), the fastest reader
-alone (python-calamine) and django-import-export's default row-by-row import (the peer, measured on
-a slice and compared per row). Peak memory of the import is measured in a fresh child process."""
+against the physical floor (PostgreSQL COPY of the same rows into a bare table), the floor of the
+real table (COPY of the resolved rows into inventory_surveyline, whose two foreign keys PostgreSQL
+checks row by row and whose four indexes it maintains), the fastest reader alone (python-calamine)
+and django-import-export's default row-by-row import (the peer, measured on a slice and compared per
+row). Re-importing the same file (every line unchanged) is measured too. Peak memory of the import is
+measured in a fresh child process."""
 from __future__ import annotations
 
 import csv
@@ -90,6 +93,51 @@ def _copy_floor(data: bytes) -> float:
         return time.perf_counter() - t0
 
 
+def _copy_real_table(rows, campaign) -> float:
+    """COPY of the same lines, already resolved to report and substance ids, into the survey-line table
+    itself, committed (the foreign keys are checked at commit): what any import writing these rows pays."""
+    from django.db import connection, transaction
+
+    from inventory.importers import ACTIVITIES
+    from inventory.models import Enterprise, Substance, SurveyLine, SurveyReport
+
+    SurveyLine.objects.all().delete()
+    SurveyReport.objects.all().delete()
+    SurveyReport.objects.bulk_create([SurveyReport(campaign=campaign, enterprise=e) for e in Enterprise.objects.all()])
+    reports = dict(SurveyReport.objects.values_list("enterprise__credit_code", "pk"))
+    substances = dict(Substance.objects.values_list("cas", "pk"))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows[1:]:
+        writer.writerow([reports[row[0]], substances[row[3]], row[2], row[3], ACTIVITIES[row[4]], row[5], row[6], "f",
+                         row[8], row[9], row[10], row[11], row[12], "f", ""])
+    buffer.seek(0)
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            "COPY inventory_surveyline (report_id, substance_id, raw_name, raw_cas, activity, quantity, use_category, "
+            "dispersive_use, emission_water, emission_air, emission_soil, waste_route, warning_note, returned, "
+            "return_reason) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (raw_name, raw_cas, use_category, waste_route, "
+            "warning_note, return_reason))", buffer)
+    elapsed = time.perf_counter() - t0
+    SurveyLine.objects.all().delete()
+    SurveyReport.objects.all().delete()
+    return elapsed
+
+
+def _reimport(data: bytes, name: str, campaign) -> float:
+    """Check and commit a file whose lines are all in the database already (nothing to write)."""
+    from inventory.importers import check_survey_lines, commit_survey_lines
+    from inventory.sheets import read_table
+
+    t0 = time.perf_counter()
+    checked = check_survey_lines(read_table(data, name), actor=None, campaign=campaign)
+    record = commit_survey_lines(actor=None, campaign=campaign, checked=checked, file_name=name, data=data)
+    elapsed = time.perf_counter() - t0
+    assert checked.ok and record.unchanged == N_LINES, (checked.errors[:3], record.unchanged)
+    return elapsed
+
+
 def _portal_import(data: bytes, name: str, user_id, campaign_id) -> tuple[float, int]:
     from inventory.importers import check_survey_lines, commit_survey_lines
     from inventory.models import SurveyCampaign, SurveyLine, SurveyReport
@@ -174,9 +222,11 @@ def run() -> list[dict]:
     rows = _rows()
     csv_data, xlsx_data = _csv_bytes(rows), _xlsx_bytes(rows)
     floor = _copy_floor(csv_data)
+    real_floor = _copy_real_table(rows, campaign)
     csv_time, peak = _peak_memory(csv_data, "bench.csv", None, campaign.pk)
     xlsx_time, xlsx_peak = _peak_memory(xlsx_data, "bench.xlsx", None, campaign.pk)
     read_time = _calamine_read(xlsx_data)
+    reimport_time = _reimport(csv_data, "bench.csv", campaign)
     from inventory.models import SurveyLine, SurveyReport
 
     SurveyLine.objects.all().delete()
@@ -186,10 +236,18 @@ def run() -> list[dict]:
     return [
         {"workload": f"PostgreSQL COPY of {N_LINES:,} survey lines into a bare table (floor)",
          "figure": f"{floor:.2f} s", "value": round(floor, 3), "unit": "s", "floor": "", "target": "", "met": True},
+        {"workload": f"PostgreSQL COPY of the same {N_LINES:,} lines, resolved, into the survey-line table "
+                     "(2 foreign keys, 4 indexes; floor of any import)",
+         "figure": f"{real_floor:.2f} s", "value": round(real_floor, 3), "unit": "s", "floor": f"COPY {floor:.2f} s",
+         "ratio": f"{real_floor / floor:.1f}× COPY", "target": "", "met": True},
         {"workload": f"portal import, CSV, {N_LINES:,} lines, all validation, one transaction",
          "figure": f"{csv_time:.2f} s, peak {peak:.0f} MB", "value": round(csv_time, 3), "unit": "s",
-         "floor": f"COPY {floor:.2f} s", "ratio": f"{csv_time / floor:.1f}× COPY",
+         "floor": f"COPY {floor:.2f} s; table {real_floor:.2f} s",
+         "ratio": f"{csv_time / floor:.1f}× COPY, {csv_time / real_floor:.2f}× table",
          "target": "≤ 10× COPY, ≤ 500 MB", "met": csv_time <= 10 * floor and peak <= 500},
+        {"workload": f"re-import of the same CSV, {N_LINES:,} lines unchanged", "figure": f"{reimport_time:.2f} s",
+         "value": round(reimport_time, 3), "unit": "s", "floor": f"import {csv_time:.2f} s",
+         "ratio": f"{reimport_time / csv_time:.2f}× import", "target": "≤ import", "met": reimport_time <= csv_time},
         {"workload": f"portal import, XLSX, {N_LINES:,} lines", "figure": f"{xlsx_time:.2f} s, peak {xlsx_peak:.0f} MB",
          "value": round(xlsx_time, 3), "unit": "s", "floor": f"CSV {csv_time:.2f} s + calamine read {read_time:.2f} s",
          "ratio": f"{xlsx_time / (csv_time + read_time):.2f}×", "target": "≤ CSV + read, ≤ 500 MB",

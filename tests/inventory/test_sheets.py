@@ -121,3 +121,25 @@ def test_a_bad_date_is_named():
 @pytest.mark.parametrize("cell, value", [("是", True), ("否", False), ("Y", True), ("", False), (1, True)])
 def test_yes_no(cell, value):
     assert parse_bool(cell) is value
+
+
+@pytest.mark.parametrize("cell, code", [("12吨", "unit_in_number"), ("-3", "negative"), ("abc", "not_number"),
+                                        (True, "not_number")])
+def test_cell_errors_carry_a_code_saying_why(cell, code):
+    with pytest.raises(CellError) as error:
+        parse_decimal(cell)
+    assert error.value.code == code
+
+
+def test_the_header_row_is_the_first_filled_row_and_whitespace_rows_are_skipped():
+    data = "\n \t,\n企业名称,数量\n某公司,1\n , \n另一公司,2\n".encode()
+    table = read_table(data, "x.csv")
+    assert table.header_row == 3 and table.headers == ["企业名称", "数量"]
+    assert [(n, cells[0]) for n, cells in table.rows] == [(4, "某公司"), (6, "另一公司")]
+
+
+def test_dates_written_with_a_time_are_read_as_the_day():
+    assert parse_date("2023-07-01 09:30") == datetime.date(2023, 7, 1)
+    with pytest.raises(CellError) as error:
+        parse_date("2023-13-01")
+    assert error.value.code == "not_date"
