@@ -1633,6 +1633,14 @@ _PREVIEW = {
 }
 
 
+def register(kind: ImportKind, *, sheet: str, preview) -> None:
+    """Another feature's sheet joins the same import flow (upload, check, preview, confirm, audit):
+    `sheet` names the template's first sheet, `preview` is (key of an object, its values)."""
+    IMPORT_KINDS[kind.key] = kind
+    TEMPLATE_SHEETS[kind.key] = sheet
+    _PREVIEW[kind.key] = preview
+
+
 def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 

@@ -6,3 +6,8 @@ class ScreeningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "screening"
     verbose_name = _("Screening and assessment")
+
+    def ready(self):
+        from .importers import register_kinds
+
+        register_kinds()
