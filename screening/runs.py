@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import logging
 from decimal import Decimal
@@ -94,6 +95,10 @@ def _progress(run_id: int, percent: int) -> None:
 
 COPY_COLUMNS = ("run_id", "substance_id", "rank", "tier", "tier_reason", "flags", "criteria", "exposure", "inputs",
                 "override_tier", "override_reason")
+# A result's `inputs`: the hazard records it used, one list each in this order (the exposure is its own
+# column, the thresholds are the run's profile version — neither is repeated in every result).
+INPUT_FIELDS = ("id", "endpoint", "compartment", "qualifier", "value", "category", "reliability", "source",
+                "reference")
 
 
 def _exposure_json(exposure: engine.Exposure | None) -> dict:
@@ -105,6 +110,45 @@ def _exposure_json(exposure: engine.Exposure | None) -> dict:
             "detection_frequency": (None if exposure.detection_frequency is None
                                     else str(round(exposure.detection_frequency, 4))),
             "samples": exposure.samples}
+
+
+def _inputs(records) -> dict:
+    return {"fields": INPUT_FIELDS,
+            "records": [[r.id, r.endpoint, r.compartment, r.qualifier, None if r.value is None else str(r.value),
+                         r.category, r.reliability, r.source, r.reference] for r in records]}
+
+
+class _RowStream:
+    """The result rows as CSV, made on demand while PostgreSQL reads them (COPY), so the whole
+    payload is never held as one string."""
+
+    def __init__(self, rows, run_id: int, batch: int = 2000):
+        self.rows, self.run_id, self.batch = iter(rows), run_id, batch
+        self.rank, self.buffer = 0, ""
+
+    def _fill(self):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for _key, substance_id, tier, tier_reason, flags, criteria, exposure, inputs in itertools.islice(
+                self.rows, self.batch):
+            self.rank += 1
+            writer.writerow((self.run_id, substance_id, self.rank, tier, tier_reason, flags, criteria, exposure,
+                             inputs, "", ""))
+        return out.getvalue()
+
+    def read(self, size=-1):
+        while size < 0 or len(self.buffer) < size:
+            more = self._fill()
+            if not more:
+                break
+            self.buffer += more
+        if size < 0:
+            data, self.buffer = self.buffer, ""
+        else:
+            data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    readline = read
 
 
 def run_execute(run_id: int) -> ScreeningRun:
@@ -123,36 +167,34 @@ def run_execute(run_id: int) -> ScreeningRun:
         Substance.objects.values_list("pk", "cas"))
     prepare = getattr(engine, "prepare", None)
     compiled = prepare(code, thresholds) if prepare else None
-    evaluated = []
+    dumps = json.dumps
+    rows = []  # (sort key, substance id, then the result's columns as text) — evaluations are not kept
     step = max(1, len(ids) // 20)
     for i, substance_id in enumerate(ids):
+        used, exposed = records.get(substance_id, ()), exposure.get(substance_id)
         if compiled is not None:
-            evaluation = engine.evaluate_prepared(compiled, records.get(substance_id, []), exposure.get(substance_id))
+            evaluation = engine.evaluate_prepared(compiled, used, exposed)
         else:
-            evaluation = engine.evaluate(records.get(substance_id, []), exposure.get(substance_id), code, thresholds)
-        evaluated.append((evaluation.score, cas.get(substance_id) or "", substance_id, evaluation))
+            evaluation = engine.evaluate(list(used), exposed, code, thresholds)
+        # Highest score first; ties by CAS RN, then id, so a run always ranks the same way.
+        key = (tuple(-x for x in evaluation.score), cas.get(substance_id) or "", substance_id)
+        rows.append((key, substance_id, evaluation.tier, evaluation.tier_reason[:500],
+                     dumps(evaluation.flags, ensure_ascii=False),
+                     dumps([x.as_dict() for x in evaluation.criteria], ensure_ascii=False),
+                     dumps(_exposure_json(exposed), ensure_ascii=False),
+                     dumps(_inputs(used), ensure_ascii=False)))
         if i % step == 0:
             _progress(run.pk, 35 + int(45 * i / len(ids)))
-    # Highest score first; ties by CAS RN, then id, so a run always ranks the same way.
-    evaluated.sort(key=lambda item: (tuple(-x for x in item[0]), item[1], item[2]))
+    rows.sort(key=lambda row: row[0])
     _progress(run.pk, 80)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    dumps = json.dumps
-    for rank, (_score, _cas, substance_id, evaluation) in enumerate(evaluated, start=1):
-        writer.writerow([run.pk, substance_id, rank, evaluation.tier, evaluation.tier_reason[:500],
-                         dumps(evaluation.flags, ensure_ascii=False),
-                         dumps([x.as_dict() for x in evaluation.criteria], ensure_ascii=False),
-                         dumps(_exposure_json(exposure.get(substance_id)), ensure_ascii=False),
-                         dumps(evaluation.inputs, ensure_ascii=False, default=str), "", ""])
-    buffer.seek(0)
     with transaction.atomic():
         ScreeningResult.objects.filter(run=run).delete()
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
                 f"COPY {ScreeningResult._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv, "
-                "FORCE_NOT_NULL (tier_reason, override_tier, override_reason))", buffer)
-        ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, progress=100, substances=len(evaluated),
+                "FORCE_NOT_NULL (tier_reason, override_tier, override_reason))", _RowStream(rows, run.pk),
+                size=1 << 16)
+        ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, progress=100, substances=len(rows),
                                                       finished_at=timezone.now())
     run.refresh_from_db()
     return run

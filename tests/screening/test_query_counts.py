@@ -16,7 +16,7 @@ from screening.runs import run_execute
 # case: (url name, role, kwargs builder, query params, exact count)
 PAGES = {
     "overview": ("screening:index", "leader", None, {}, 11),
-    "hazard list": ("screening:hazard_list", "bureau_staff", None, {}, 6),
+    "hazard list": ("screening:hazard_list", "bureau_staff", None, {}, 8),
     "hazard of a substance": ("screening:hazard_substance", "bureau_staff", lambda f: {"pk": f["pfos"].pk}, {}, 9),
     "profiles": ("screening:profile_list", "leader", None, {}, 7),
     "profile": ("screening:profile_detail", "bureau_staff", lambda f: {"pk": f["profile"].pk}, {"a": 1, "b": 1}, 9),
