@@ -24,3 +24,7 @@ class Command(BaseCommand):
 
         for line in inventory_demo_seed():
             self.stdout.write(line)
+        from screening.demo import screening_demo_seed
+
+        for line in screening_demo_seed():
+            self.stdout.write(line)
