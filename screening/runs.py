@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from inventory.choices import Activity, ReportState
 from inventory.models import MonitoringResult, Substance, SurveyLine
+from inventory.sheets import gc_paused
 
 from . import engine
 from .choices import RunStatus
@@ -151,6 +152,7 @@ class _RowStream:
     readline = read
 
 
+@gc_paused
 def run_execute(run_id: int) -> ScreeningRun:
     """Compute a queued run. Safe to call twice: a run already done is left as it is."""
     run = ScreeningRun.objects.select_related("version__profile", "region").get(pk=run_id)

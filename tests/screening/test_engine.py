@@ -16,7 +16,9 @@ from screening.engine import (
     Record,
     convert,
     evaluate,
+    evaluate_prepared,
     parse_qualified,
+    prepare,
 )
 from screening.profiles import default_thresholds, validate_thresholds
 
@@ -654,3 +656,97 @@ def test_inputs_are_a_json_snapshot_with_record_ids():
     assert inputs["exposure"]["tonnage"] == "120" and inputs["exposure"]["detection_frequency"] == "0.45"
     assert inputs["thresholds"]["pbt"]["b_bcf"] == "2000"
     json.dumps(evaluation.as_dict())
+
+
+# ------------------------------------------------------------------ prepared profiles and trusted records
+def mixes():
+    """Substances of every shape: none, one, several records per criterion, qualifiers, ties, odd exposures."""
+    yield [], None
+    yield [], Exposure(tonnage=D(50), enterprises=1, regions=1)
+    yield [], Exposure(tonnage=D(5000), dispersive_share=D("0.6"), detection_frequency=D("0.2"), samples=9)
+    yield [number("acute_lc50", 1)], Exposure(tonnage=D("9.99"))  # a record no rule reads
+    yield [half_life("fresh_water", 180, reliability=1, id=1, reference="ECHA 注册卷宗"), number("bcf", 2796, id=2),
+           category("stot_re", "1", 1, id=3), number("log_kow", "5.2", id=4)], Exposure(tonnage=D(120))
+    yield [half_life("fresh_water", 180, id=1), number("bcf", 2796, id=2), category("stot_re", "1", 1, id=3),
+           number("log_kow", "5.2", id=4), half_life("soil", 95, ">", id=5), number("chronic_noec", "0.005", id=6),
+           category("carcinogenicity", "2", id=7), category("stockholm_listed", "yes", 1, id=8)], None
+    yield [qualified("bcf", ">=2000", id=1), qualified("bcf", "<9000", id=2), number("baf", 6000, id=3),
+           number("log_kow", 6, id=4)], Exposure(tonnage=D(10), detection_frequency=D("0.19"))
+    yield [number("bcf", 3000, id=9), number("bcf", 3000, id=4), number("bcf", 9000, reliability=3, id=5),
+           half_life("air", convert(50, "h", "half_life")), half_life("marine_sediment", "180.0000000000", id=6),
+           half_life("fresh_sediment", 200, "~"), half_life("marine_water", 61, "<=")], None
+    yield [number("log_kow", "4.4"), qualified("chronic_noec", "<=0.01"), category("endocrine_disruptor", "no"),
+           category("foreign_restriction", "yes", 3), category("aquatic_chronic", "1"),
+           category("mutagenicity", "1B", 2), category("mutagenicity", "2", 1)], Exposure(tonnage=D(1000))
+    yield pfos()
+    yield sccp()
+    yield from DATA_SET.values()
+
+
+def edited(profile):
+    th = default_thresholds(profile)
+    if profile == "hj1229":
+        th["pbt"]["p_half_life_days"]["fresh_water"] = 20
+        th["detection_frequency_high"] = "0.1"
+        th["cmr_categories"] = ["1A", "2"]
+    else:
+        th["t_noec_mg_l"] = "0.1"
+        th["p_half_life_days"]["soil"] = "90"
+    return th
+
+
+@pytest.mark.parametrize("profile", ["gbt24782", "stockholm", "hj1229"])
+@pytest.mark.parametrize("edit", [False, True])
+def test_evaluate_prepared_gives_exactly_what_evaluate_gives(profile, edit):
+    thresholds = edited(profile) if edit else None
+    prepared = prepare(profile, thresholds)
+    cases = list(mixes())
+    for _ in range(2):  # twice, so that results worked out once and reused are checked too
+        for records, exposure in cases:
+            expected = evaluate(records, exposure, profile, thresholds)
+            found = evaluate_prepared(prepared, records, exposure)
+            assert found.as_dict() == expected.as_dict()
+            assert found.score == expected.score
+            assert evaluate_prepared(prepared, iter(records), exposure).as_dict() == expected.as_dict()
+        cases.reverse()
+
+
+def test_record_trusted_is_the_same_record_without_checks():
+    records = [*pfos()[0], *sccp()[0], qualified("bcf", ">=2000", id=1), Record(2, "log_kow", value=D("5.2"))]
+    trusted = [Record.trusted(r.id, r.endpoint, r.compartment, r.value, r.qualifier, r.category, r.reliability,
+                              r.source, r.reference) for r in records]
+    assert trusted == records and [repr(r) for r in trusted] == [repr(r) for r in records]
+    for profile in ("gbt24782", "stockholm", "hj1229"):
+        exposure = pfos()[1]
+        assert evaluate_prepared(prepare(profile), trusted, exposure).as_dict() == \
+            evaluate(records, exposure, profile).as_dict()
+    # No check at all: the database constrained the row already.
+    assert Record.trusted(1, "half_life", "", D(1), reliability=9).reliability == 9
+    assert Record.trusted(1, "bcf").value is None and Record.trusted(1, "bcf").qualifier == "="
+
+
+def test_prepare_refuses_what_evaluate_refuses():
+    th = default_thresholds("stockholm")
+    th["b_log_kow"] = "five"
+    with pytest.raises(ValueError, match="b_log_kow"):
+        prepare("stockholm", th)
+    with pytest.raises(ValueError, match="未知的筛查方案"):
+        prepare("reach")
+
+
+def test_a_prepared_profile_keeps_the_thresholds_it_was_given():
+    th = default_thresholds("gbt24782")
+    th["b_bcf"] = "1000"
+    prepared = prepare("gbt24782", th)
+    th["b_bcf"] = "9000"  # editing the dict afterwards changes nothing
+    found = evaluate_prepared(prepared, [number("bcf", 1500)], None)
+    assert found.criterion("B").outcome == MET
+    assert found.inputs["thresholds"]["b_bcf"] == "1000"
+    json.dumps(found.as_dict())
+
+
+def test_evaluations_do_not_share_their_snapshot():
+    first = evaluate([], None, "hj1229")
+    first.inputs["thresholds"]["pbt"]["b_bcf"] = "changed"
+    assert evaluate([], None, "hj1229").inputs["thresholds"]["pbt"]["b_bcf"] == "2000"
+    assert first.criteria is not evaluate([], None, "hj1229").criteria
