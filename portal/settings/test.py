@@ -19,10 +19,24 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+
+def _worker_redis(url: str) -> str:
+    """Parallel test workers (pytest -n) each get their own Redis database: a test that clears the
+    cache must not wipe another worker's keys."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        return url
+    base, _, db = url.rpartition("/")
+    if not db.isdigit():
+        return url
+    return f"{base}/{(int(db) - int(worker[2:])) % 16}"
+
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env("REDIS_URL", default="redis://127.0.0.1:63809/15"),
+        "LOCATION": _worker_redis(env("REDIS_URL", default="redis://127.0.0.1:63809/15")),
         "KEY_PREFIX": "portal-test",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }

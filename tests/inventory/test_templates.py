@@ -10,6 +10,7 @@ from inventory.importers import IMPORT_KINDS, TEMPLATE_SHEETS, Checked, template
 from inventory.models import Enterprise, MonitoringResult, Substance, SubstanceGroup, SurveyLine
 from inventory.sheets import read_table
 from portal.models import AuditEvent
+from screening.models import HazardRecord
 
 from .conftest import CODE_COUNTY
 
@@ -20,8 +21,9 @@ def chinese():
         yield
 
 
-def test_the_registry_names_four_kinds_and_only_survey_lines_need_a_campaign():
-    assert list(IMPORT_KINDS) == ["survey_lines", "enterprises", "substances", "monitoring_results"]
+def test_the_registry_names_every_kind_and_only_survey_lines_need_a_campaign():
+    # The inventory's four, and the hazard records the screening feature registers.
+    assert list(IMPORT_KINDS) == ["survey_lines", "enterprises", "substances", "monitoring_results", "hazard_records"]
     assert [k for k, spec in IMPORT_KINDS.items() if spec.needs_campaign] == ["survey_lines"]
     for key, spec in IMPORT_KINDS.items():
         assert spec.key == key and str(spec.label) and callable(spec.check) and callable(spec.commit)
@@ -66,6 +68,7 @@ FILLED = {
     "substances": {"CAS号": "67-66-3", "中文名称": "三氯甲烷", "别名": "氯仿", "物质类别": "氯代烃类"},
     "monitoring_results": {"点位编码": "SZ-W-001", "采样日期": "2023-08-01", "CAS号": "75-09-2", "浓度": 1.2,
                            "单位": "μg/L", "检出限": 0.1},
+    "hazard_records": {"CAS号": "1763-23-1", "危害终点": "BCF", "数值": "≥2000", "单位": "L/kg", "出处": "模板"},
 }
 
 
@@ -87,7 +90,8 @@ def test_a_filled_template_reads_back_checks_and_imports(kind, users, inventory)
     written = {"survey_lines": lambda: SurveyLine.objects.filter(raw_cas="1763-23-1").exists(),
                "enterprises": lambda: Enterprise.objects.get(name="模板测试企业").credit_code_override,
                "substances": lambda: Substance.objects.get(cas="67-66-3").groups.filter(name="氯代烃类").exists(),
-               "monitoring_results": lambda: MonitoringResult.objects.filter(substance__cas="75-09-2").exists()}
+               "monitoring_results": lambda: MonitoringResult.objects.filter(substance__cas="75-09-2").exists(),
+               "hazard_records": lambda: HazardRecord.objects.filter(substance__cas="1763-23-1", qualifier=">=").exists()}
     assert written[kind]()
 
 

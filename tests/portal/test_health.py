@@ -61,6 +61,7 @@ def celery_processes(transactional_db):
         schedules_sync()
     db = connection.settings_dict
     env = dict(os.environ)
+    env.pop("PYTEST_XDIST_WORKER", None)  # REDIS_URL below is already this worker's database
     env.update({
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
