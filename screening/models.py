@@ -21,6 +21,20 @@ from .choices import (
 )
 
 
+class StoredJSONField(models.JSONField):
+    """PostgreSQL `json`, not `jsonb`: for documents written once (by COPY) and read whole, never
+    searched inside — PostgreSQL stores them as written instead of converting each one, which makes
+    writing a run's 50,000 results markedly faster."""
+
+    def db_type(self, connection):
+        return "json"
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, (dict, list)):  # psycopg2 has already parsed a json column
+            return value
+        return super().from_db_value(value, expression, connection)
+
+
 class HazardRecord(models.Model):
     """One endpoint value of one substance, with where it comes from and how reliable it is. The value
     is kept in the endpoint's canonical unit (days, L/kg, mg/L) beside what was entered."""
@@ -138,9 +152,9 @@ class ScreeningResult(models.Model):
     tier = models.CharField(_("tier"), max_length=20)
     tier_reason = models.CharField(_("why this tier"), max_length=500, blank=True)
     flags = models.JSONField(_("hazard flags"), default=list)
-    criteria = models.JSONField(_("criteria"), default=list)
-    exposure = models.JSONField(_("exposure"), default=dict)
-    inputs = models.JSONField(_("inputs"), default=dict)
+    criteria = StoredJSONField(_("criteria"), default=list)
+    exposure = StoredJSONField(_("exposure"), default=dict)
+    inputs = StoredJSONField(_("inputs"), default=dict)
     override_tier = models.CharField(_("tier set by a person"), max_length=20, blank=True)
     override_reason = models.TextField(_("justification"), blank=True)
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -13,14 +13,13 @@ Substances screened: every substance with a hazard record, and every substance w
 monitoring data in the run's scope."""
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from django.db import connection, transaction
+import orjson
+from django.db import connection, connections, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -36,8 +35,9 @@ log = logging.getLogger(__name__)
 ZERO = Decimal(0)
 
 
-def exposure_by_substance(*, region, year: int) -> dict[int, engine.Exposure]:
-    """The exposure indicators of every substance in the region and year: two aggregate queries."""
+def survey_aggregate(*, region, year: int) -> dict[int, tuple]:
+    """Per substance: (tonnage, enterprises, regions, dispersive share) of the accepted survey lines of
+    the region and year — one aggregate query."""
     lines = (SurveyLine.objects
              .filter(report__state=ReportState.ACCEPTED, report__campaign__year=year,
                      report__enterprise__region__path__startswith=region.path, substance__isnull=False)
@@ -54,13 +54,20 @@ def exposure_by_substance(*, region, year: int) -> dict[int, engine.Exposure]:
         total = row["total"] or ZERO
         survey[row["substance_id"]] = (max(row["supply"] or ZERO, row["used"] or ZERO), row["enterprises"],
                                        row["regions"], (row["dispersive"] or ZERO) / total if total else None)
-    monitoring = {}
+    return survey
+
+
+def monitoring_aggregate(*, region, year: int) -> dict[int, tuple]:
+    """Per substance: (detection frequency, samples) at the region's sites in the year — one query."""
     results = (MonitoringResult.objects
                .filter(sampling__site__region__path__startswith=region.path, sampling__sampled_on__year=year)
                .values("substance_id").annotate(samples=Count("pk"), hits=Count("pk", filter=Q(detected=True)))
                .order_by())
-    for row in results.iterator(chunk_size=5000):
-        monitoring[row["substance_id"]] = (Decimal(row["hits"]) / row["samples"], row["samples"])
+    return {row["substance_id"]: (Decimal(row["hits"]) / row["samples"], row["samples"])
+            for row in results.iterator(chunk_size=5000)}
+
+
+def exposure_combine(survey: dict, monitoring: dict) -> dict[int, engine.Exposure]:
     exposure = {}
     for substance_id in survey.keys() | monitoring.keys():
         tonnage, enterprises, regions, dispersive = survey.get(substance_id, (None, 0, 0, None))
@@ -71,22 +78,57 @@ def exposure_by_substance(*, region, year: int) -> dict[int, engine.Exposure]:
     return exposure
 
 
+def exposure_by_substance(*, region, year: int) -> dict[int, engine.Exposure]:
+    """The exposure indicators of every substance in the region and year: two aggregate queries."""
+    return exposure_combine(survey_aggregate(region=region, year=year),
+                            monitoring_aggregate(region=region, year=year))
+
+
+def _own_connection(function, **kwargs):
+    """Run a read in a worker thread on its own database connection, closed afterwards."""
+    try:
+        return function(**kwargs)
+    finally:
+        connections.close_all()
+
+
+def read_inputs(*, region, year: int) -> tuple[dict, dict]:
+    """The exposure of every substance and every hazard record. Outside a transaction the three reads
+    run side by side on three connections (PostgreSQL aggregates on one core while Python builds the
+    records on another); inside one — in tests, or when called within a transaction — one after the
+    other, so they see that transaction's data."""
+    if connection.in_atomic_block:
+        return exposure_by_substance(region=region, year=year), hazard_records()
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="screening") as pool:
+        survey = pool.submit(_own_connection, survey_aggregate, region=region, year=year)
+        monitoring = pool.submit(_own_connection, monitoring_aggregate, region=region, year=year)
+        records = pool.submit(_own_connection, hazard_records)
+        return exposure_combine(survey.result(), monitoring.result()), records.result()
+
+
 def hazard_records() -> dict[int, list]:
-    """Every hazard record, grouped by substance, in one pass."""
+    """Every hazard record, grouped by substance, in one pass (a plain cursor: 200,000 rows do not
+    need model instances)."""
     grouped: dict[int, list] = {}
-    rows = HazardRecord.objects.order_by().values_list(
-        "substance_id", "pk", "endpoint", "compartment", "value", "qualifier", "category", "reliability", "source",
-        "reference")
     make = getattr(engine.Record, "trusted", None)
-    for substance_id, pk, endpoint, compartment, value, qualifier, category, reliability, source, reference in \
-            rows.iterator(chunk_size=10000):
-        if make is not None:
-            record = make(pk, endpoint, compartment, value, qualifier, category, reliability, source, reference)
-        else:
-            record = engine.Record(id=pk, endpoint=endpoint, compartment=compartment, value=value,
-                                   qualifier=qualifier, category=category, reliability=reliability, source=source,
-                                   reference=reference)
-        grouped.setdefault(substance_id, []).append(record)
+    table = HazardRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT substance_id, id, endpoint, compartment, value, qualifier, category, reliability, "
+                       f"source, reference FROM {table}")
+        while True:
+            rows = cursor.fetchmany(20000)
+            if not rows:
+                break
+            for substance_id, pk, endpoint, compartment, value, qualifier, category, reliability, source, reference \
+                    in rows:
+                if make is not None:
+                    record = make(pk, endpoint, compartment, value, qualifier, category, reliability, source,
+                                  reference)
+                else:
+                    record = engine.Record(id=pk, endpoint=endpoint, compartment=compartment, value=value,
+                                           qualifier=qualifier, category=category, reliability=reliability,
+                                           source=source, reference=reference)
+                grouped.setdefault(substance_id, []).append(record)
     return grouped
 
 
@@ -119,23 +161,32 @@ def _inputs(records) -> dict:
                          r.category, r.reliability, r.source, r.reference] for r in records]}
 
 
+def _text(value: str) -> str:
+    """A value for COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _json(value) -> str:
+    # orjson writes control characters escaped, so only its backslashes need doubling for COPY.
+    return orjson.dumps(value).decode().replace("\\", "\\\\")
+
+
 class _RowStream:
-    """The result rows as CSV, made on demand while PostgreSQL reads them (COPY), so the whole
-    payload is never held as one string."""
+    """The result rows in COPY's text format, made on demand while PostgreSQL reads them, so the
+    whole payload is never held as one string."""
 
     def __init__(self, rows, run_id: int, batch: int = 2000):
-        self.rows, self.run_id, self.batch = iter(rows), run_id, batch
+        self.rows, self.prefix, self.batch = iter(rows), f"{run_id}\t", batch
         self.rank, self.buffer = 0, ""
 
     def _fill(self):
-        out = io.StringIO()
-        writer = csv.writer(out)
+        lines = []
         for _key, substance_id, tier, tier_reason, flags, criteria, exposure, inputs in itertools.islice(
                 self.rows, self.batch):
             self.rank += 1
-            writer.writerow((self.run_id, substance_id, self.rank, tier, tier_reason, flags, criteria, exposure,
-                             inputs, "", ""))
-        return out.getvalue()
+            lines.append(f"{self.prefix}{substance_id}\t{self.rank}\t{tier}\t{tier_reason}\t{flags}\t{criteria}\t"
+                         f"{exposure}\t{inputs}\t\t\n")
+        return "".join(lines)
 
     def read(self, size=-1):
         while size < 0 or len(self.buffer) < size:
@@ -160,16 +211,13 @@ def run_execute(run_id: int) -> ScreeningRun:
         return run
     ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=1)
     code, thresholds = run.version.profile.code, run.version.thresholds
-    exposure = exposure_by_substance(region=run.region, year=run.year)
-    _progress(run.pk, 20)
-    records = hazard_records()
+    exposure, records = read_inputs(region=run.region, year=run.year)
     _progress(run.pk, 35)
     ids = sorted(records.keys() | exposure.keys())
     cas = dict(Substance.objects.filter(pk__in=ids).values_list("pk", "cas")) if len(ids) < 20000 else dict(
         Substance.objects.values_list("pk", "cas"))
     prepare = getattr(engine, "prepare", None)
     compiled = prepare(code, thresholds) if prepare else None
-    dumps = json.dumps
     rows = []  # (sort key, substance id, then the result's columns as text) — evaluations are not kept
     step = max(1, len(ids) // 20)
     for i, substance_id in enumerate(ids):
@@ -180,11 +228,9 @@ def run_execute(run_id: int) -> ScreeningRun:
             evaluation = engine.evaluate(list(used), exposed, code, thresholds)
         # Highest score first; ties by CAS RN, then id, so a run always ranks the same way.
         key = (tuple(-x for x in evaluation.score), cas.get(substance_id) or "", substance_id)
-        rows.append((key, substance_id, evaluation.tier, evaluation.tier_reason[:500],
-                     dumps(evaluation.flags, ensure_ascii=False),
-                     dumps([x.as_dict() for x in evaluation.criteria], ensure_ascii=False),
-                     dumps(_exposure_json(exposed), ensure_ascii=False),
-                     dumps(_inputs(used), ensure_ascii=False)))
+        rows.append((key, substance_id, _text(evaluation.tier), _text(evaluation.tier_reason[:500]),
+                     _json(evaluation.flags), _json([x.as_dict() for x in evaluation.criteria]),
+                     _json(_exposure_json(exposed)), _json(_inputs(used))))
         if i % step == 0:
             _progress(run.pk, 35 + int(45 * i / len(ids)))
     rows.sort(key=lambda row: row[0])
@@ -193,8 +239,8 @@ def run_execute(run_id: int) -> ScreeningRun:
         ScreeningResult.objects.filter(run=run).delete()
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
-                f"COPY {ScreeningResult._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv, "
-                "FORCE_NOT_NULL (tier_reason, override_tier, override_reason))", _RowStream(rows, run.pk),
+                f"COPY {ScreeningResult._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN",
+                _RowStream(rows, run.pk),
                 size=1 << 16)
         ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, progress=100, substances=len(rows),
                                                       finished_at=timezone.now())

@@ -197,3 +197,15 @@ def test_county_runs_see_only_their_county(users, regions, screened, profiles):
     # Only the county enterprise's 12.5 t/a, not the 1,500 t/a made in the sibling county.
     assert Decimal(dcm.exposure["tonnage"]) == Decimal("12.5")
     assert SurveyLine.objects.filter(substance=screened["dcm"], report__enterprise__region=regions["sibling"]).exists()
+
+
+def test_reasons_keep_tabs_backslashes_and_quotes_written_through_copy(users, regions, inventory, profiles):
+    reference = 'ECHA\t"注册卷宗"\\2023\n第2卷'
+    services.hazard_record_save(actor=users["bureau_staff"], substance=inventory["pfos"], endpoint="bcf",
+                                entered_value="5100", entered_unit="L/kg", reference=reference)
+    run = run_execute(services.run_create(actor=users["bureau_staff"], version=profiles["gbt24782"].current,
+                                          region=regions["city"], year=2023).pk)
+    result = ScreeningResult.objects.get(run=run, substance=inventory["pfos"])
+    reason = next(c["reason"] for c in result.criteria if c["code"] == "vB")
+    assert reference in reason
+    assert result.inputs["records"][0][result.inputs["fields"].index("reference")] == reference
