@@ -201,3 +201,10 @@ def test_quantities_are_shown_as_written(users, inventory):
     from inventory.templatetags.inventory_tags import plain_number
 
     assert [plain_number(Decimal(v)) for v in ("100.0000", "0.0000", "0.0120", "1E+2")] == ["100", "0", "0.012", "100"]
+
+
+def test_number_filters_accept_text_and_decimals():
+    from inventory.templatetags.inventory_tags import percent, plain_number
+
+    assert (plain_number("196.0000"), plain_number("abc"), plain_number(None)) == ("196", "abc", "")
+    assert (percent("0.7500"), percent(Decimal("0.0833")), percent("")) == ("75%", "8.3%", "")
