@@ -12,7 +12,14 @@ from portal import permissions as perms
 from portal.exports import export_response
 from portal.models import Region
 from portal.utils import mask_name, mask_phone
-from portal.views import module_required, paginate_light, permission_required
+from portal.views import (
+    error_messages,
+    flash_errors,
+    form_add_errors,
+    module_required,
+    paginate_light,
+    permission_required,
+)
 
 from . import selectors, services
 from .choices import Medium, ReportState
@@ -33,26 +40,10 @@ from .models import Enterprise, Substance, SubstanceGroup, SurveyCampaign, Surve
 EXPORT_LIMIT = 200_000
 
 
-def _messages_of(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for values in exc.message_dict.values() for m in values]
-    return exc.messages
 
 
-def _form_errors(form, exc: ValidationError):
-    """Attach a service's messages to the form's fields where they name one."""
-    if hasattr(exc, "error_dict"):
-        for field, values in exc.message_dict.items():
-            for message in values:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
-def _flash(request, exc: ValidationError):
-    for message in _messages_of(exc):
-        messages.error(request, message)
 
 
 def _export_format(request):
@@ -134,7 +125,7 @@ def enterprise_edit(request, pk=None):
         except PermissionDenied as exc:
             form.add_error("region", str(exc))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Enterprise %(name)s saved.") % {"name": enterprise.name})
             return redirect("inventory:enterprise_detail", pk=enterprise.pk)
@@ -182,7 +173,7 @@ def substance_edit(request, pk=None):
             try:
                 substance, _created = services.substance_upsert(actor=request.user, **data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 messages.success(request, _("Substance %(name)s saved.") % {"name": substance})
                 return redirect("inventory:substance_detail", pk=substance.pk)
@@ -213,7 +204,7 @@ def group_edit(request, pk=None):
                                           description=data["description"], members=data["member_cas"],
                                           example_cas=data["example_cas"].split())
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Group %(name)s saved.") % {"name": data["name"]})
             return redirect("inventory:group_list")
@@ -248,7 +239,7 @@ def campaign_edit(request, pk=None):
         except PermissionDenied as exc:
             form.add_error("region", str(exc))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Campaign %(title)s saved.") % {"title": campaign.title})
             return redirect("inventory:report_list_campaign", campaign=campaign.pk)
@@ -293,7 +284,7 @@ def report_open(request, campaign):
     try:
         code = uscc_parse(form.cleaned_data["credit_code"]).value
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("inventory:report_list_campaign", campaign=campaign.pk)
     enterprise = Enterprise.objects.visible_to(request.user).select_related("region").filter(credit_code=code).first()
     if enterprise is None:
@@ -303,7 +294,7 @@ def report_open(request, campaign):
     try:
         report, created = services.survey_report_open(actor=request.user, campaign=campaign, enterprise=enterprise)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("inventory:report_list_campaign", campaign=campaign.pk)
     if not created:
         messages.info(request, _("The enterprise already has a report in this campaign."))
@@ -354,7 +345,7 @@ def line_save(request, pk, line_pk=None):
         try:
             saved = services.survey_line_save(actor=request.user, report=report, line=line, **values)
         except ValidationError as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Line %(name)s saved.") % {"name": saved.raw_name})
             return redirect(f"{report.get_absolute_url()}#line-{saved.pk}")
@@ -376,7 +367,7 @@ def line_delete(request, pk, line_pk):
     try:
         services.survey_line_delete(actor=request.user, line=line)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Line deleted."))
     return redirect(report.get_absolute_url())
@@ -389,7 +380,7 @@ def report_submit(request, pk):
     try:
         services.survey_report_submit(actor=request.user, report=report)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Submitted for review."))
     return redirect(report.get_absolute_url())
@@ -416,7 +407,7 @@ def report_review(request, pk):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Review saved.") if approve else _("Returned for correction; the reason is shown "
                                                                        "to whoever fills in the report."))
@@ -454,7 +445,7 @@ def line_resolve(request, line_pk):
             try:
                 substance = Substance.objects.filter(cas=cas_normalise(form.cleaned_data["cas"])).first()
             except ValidationError as exc:
-                _flash(request, exc)
+                flash_errors(request, exc)
                 return redirect("inventory:curation")
             if substance is None:
                 messages.error(request, _("No substance with CAS %(cas)s in the directory; add it first.")
@@ -535,7 +526,7 @@ def import_start(request):
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             return redirect("inventory:import_detail", pk=record.pk)
     return render(request, "inventory/import_start.html", {
@@ -577,7 +568,7 @@ def import_confirm(request, pk):
     try:
         record = confirm(actor=request.user, record=record)
     except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, "；".join(_messages_of(exc)) if isinstance(exc, ValidationError) else str(exc))
+        messages.error(request, "；".join(error_messages(exc)) if isinstance(exc, ValidationError) else str(exc))
     else:
         if record.status == "done":
             messages.success(request, _("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
@@ -596,7 +587,7 @@ def import_cancel(request, pk):
     try:
         cancel(actor=request.user, record=record)
     except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, "；".join(_messages_of(exc)) if isinstance(exc, ValidationError) else str(exc))
+        messages.error(request, "；".join(error_messages(exc)) if isinstance(exc, ValidationError) else str(exc))
     else:
         messages.info(request, _("Import cancelled; nothing was written."))
     return redirect("inventory:import_start")

@@ -59,6 +59,31 @@ def permission_required(perm):
     return decorator
 
 
+def error_messages(exc) -> list[str]:
+    """The messages of a service's ValidationError (field errors flattened) or PermissionDenied."""
+    if isinstance(exc, PermissionDenied):
+        return [str(exc) or _("You do not have permission to do this.")]
+    if hasattr(exc, "error_dict"):
+        return [m for values in exc.message_dict.values() for m in values]
+    return exc.messages
+
+
+def flash_errors(request, exc) -> None:
+    for message in error_messages(exc):
+        messages.error(request, message)
+
+
+def form_add_errors(form, exc) -> None:
+    """Attach a service's messages to the form's fields where they name one, else to the form."""
+    if hasattr(exc, "error_dict"):
+        for field, values in exc.message_dict.items():
+            for message in values:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
 def paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST
 from inventory.models import Substance
 from portal import permissions as perms
 from portal.exports import export_response
-from portal.views import module_required, paginate_light, permission_required
+from portal.views import (
+    flash_errors,
+    form_add_errors,
+    module_required,
+    paginate_light,
+    permission_required,
+)
 
 from . import profiles, selectors, services
 from .choices import AssessmentStatus
@@ -30,27 +36,10 @@ from .models import AssessmentAttachment, CriteriaProfile, HazardRecord, Screeni
 EXPORT_LIMIT = 100_000
 
 
-def _messages_of(exc) -> list[str]:
-    if isinstance(exc, PermissionDenied):
-        return [str(exc) or _("You do not have permission to do this.")]
-    if hasattr(exc, "error_dict"):
-        return [m for values in exc.message_dict.values() for m in values]
-    return exc.messages
 
 
-def _flash(request, exc):
-    for message in _messages_of(exc):
-        messages.error(request, message)
 
 
-def _form_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, values in exc.message_dict.items():
-            for message in values:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 # ---------------------------------------------------------------- overview
@@ -85,7 +74,7 @@ def hazard_substance(request, pk):
             try:
                 services.hazard_record_save(actor=request.user, substance=substance, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 messages.success(request, _("Hazard record saved."))
                 return redirect("screening:hazard_substance", pk=substance.pk)
@@ -105,7 +94,7 @@ def hazard_edit(request, pk):
             services.hazard_record_save(actor=request.user, substance=record.substance, record=record,
                                         **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Hazard record saved."))
             return redirect("screening:hazard_substance", pk=record.substance_id)
@@ -167,7 +156,7 @@ def profile_edit(request, pk):
             version = services.profile_version_create(actor=request.user, profile=profile,
                                                       thresholds=form.thresholds(), note=form.cleaned_data["note"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Saved as version %(n)d. Earlier versions and their runs are unchanged.")
                              % {"n": version.number})
@@ -266,7 +255,7 @@ def result_override(request, pk):
             services.result_override(actor=request.user, result=result, tier=form.cleaned_data["tier"],
                                      reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Tier of %(substance)s set; the computed tier and its reasons are kept.")
                              % {"substance": result.substance.name_zh})
@@ -297,7 +286,7 @@ def assessment_create(request):
     try:
         assessment = services.assessment_create(actor=request.user, substance=substance, region=region, result=result)
     except (PermissionDenied, ValidationError) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("screening:assessment_list")
     messages.success(request, _("Assessment started; the screening's reasons are the first step's starting point."))
     return redirect("screening:assessment_detail", pk=assessment.pk)
@@ -327,7 +316,7 @@ def assessment_edit(request, pk):
         try:
             services.assessment_update(actor=request.user, assessment=assessment, **form.cleaned_data)
         except (PermissionDenied, ValidationError) as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Assessment saved."))
     else:
@@ -346,7 +335,7 @@ def assessment_attach(request, pk):
         try:
             services.assessment_attach(actor=request.user, assessment=assessment, upload=form.cleaned_data["file"])
         except (PermissionDenied, ValidationError) as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Attachment added."))
     else:
@@ -361,7 +350,7 @@ def assessment_submit(request, pk):
     try:
         services.assessment_submit(actor=request.user, assessment=assessment)
     except (PermissionDenied, ValidationError) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Submitted for approval."))
     return redirect("screening:assessment_detail", pk=assessment.pk)
@@ -378,7 +367,7 @@ def assessment_review(request, pk):
                                                     approve=form.cleaned_data["decision"] == "approve",
                                                     note=form.cleaned_data["note"])
         except (PermissionDenied, ValidationError) as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             if assessment.status == AssessmentStatus.APPROVED and hasattr(assessment, "proposal"):
                 messages.success(request, _("Approved. The substance is proposed for the local supplementary list."))

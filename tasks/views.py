@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions as perms
 from portal.models import Department
-from portal.views import module_required, paginate, permission_required
+from portal.views import error_messages, flash_errors, module_required, paginate, permission_required
 
 from . import selectors, services
 from .choices import AlertColour, TaskStatus
@@ -27,17 +27,6 @@ from .forms import (
     TaskEditForm,
 )
 from .models import Evidence, ExtensionRequest, ProgressReport, Task
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for messages_ in exc.message_dict.values() for m in messages_]
-    return exc.messages
-
-
-def _flash_errors(request, exc):
-    for message in _errors(exc):
-        messages.error(request, message)
 
 
 def _flash_form_errors(request, form):
@@ -84,7 +73,7 @@ def report_submit(request, pk):
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
-            _flash_errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Progress submitted for review."))
     else:
@@ -104,7 +93,7 @@ def report_review(request, pk):
                                             accept=form.cleaned_data["decision"] == "accept",
                                             reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _flash_errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Review saved."))
     if request.POST.get("next") == "queue":
@@ -123,7 +112,7 @@ def extension_request(request, pk):
         except PermissionDenied as exc:
             raise Http404 from exc
         except ValidationError as exc:
-            _flash_errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Extension requested."))
     else:
@@ -142,7 +131,7 @@ def extension_decide(request, pk):
                                               approve=form.cleaned_data["decision"] == "approve",
                                               note=form.cleaned_data["note"])
         except ValidationError as exc:
-            _flash_errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Decision saved."))
     return redirect("tasks:task_detail", pk=ext.task_id)
@@ -157,7 +146,7 @@ def task_close(request, pk):
     try:
         services.task_close(actor=request.user, task=task, note=form.cleaned_data.get("note", ""))
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("The task is closed."))
     return redirect("tasks:task_detail", pk=task.pk)
@@ -209,7 +198,7 @@ def plan_import(request):
         except parser.PlanParseError as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            for message in _errors(exc):
+            for message in error_messages(exc):
                 form.add_error(None, message)
         else:
             messages.success(request, _("Plan read: %(n)d tasks. Check them against the text, then publish.")
@@ -258,7 +247,7 @@ def plan_task_edit(request, pk):
                                  implementers=[line.strip() for line in data["implementers"].splitlines() if line.strip()],
                                  lead_ids=[d.pk for d in data["lead_ids"]], co_ids=[d.pk for d in data["co_ids"]])
         except ValidationError as exc:
-            for message in _errors(exc):
+            for message in error_messages(exc):
                 form.add_error(None, message)
         else:
             messages.success(request, _("Item %(label)s saved.") % {"label": task.label})
@@ -276,7 +265,7 @@ def plan_map_name(request, pk):
             filled = services.plan_map_name(actor=request.user, plan=plan, written_name=form.cleaned_data["written_name"],
                                             department=form.cleaned_data["department"])
         except ValidationError as exc:
-            _flash_errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("“%(name)s” is %(department)s (%(n)d items); remembered for later plans.")
                              % {"name": form.cleaned_data["written_name"], "department": form.cleaned_data["department"],
@@ -306,7 +295,7 @@ def plan_publish(request, pk):
     try:
         services.plan_publish(actor=request.user, plan=plan)
     except ValidationError as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Published. Every responsible department has been notified."))
     return redirect("tasks:plan_detail", pk=plan.pk)

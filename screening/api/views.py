@@ -17,9 +17,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from inventory.api.views import NoCountPagination, substance_search
+from inventory.api.views import substance_search
 from inventory.models import Substance
 from portal import permissions as perms
+from portal.api.pagination import NoCountPagination
 from portal.api.permissions import HasPermission, ModuleAccess
 
 from .. import profiles, services

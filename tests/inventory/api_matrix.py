@@ -3,23 +3,8 @@ name → (method, kwargs-builder or None, expected status per role, data-builder
 get `f`, with the objects of the `inventory` fixture (tests/conftest.py) at f["inv"].
 
 Only the bureau staff and leaders work in the inventory module: everyone else gets 403, anonymous
-401. Writes need their permission, which leaders lack (403). This module must not import the portal
-matrix (which imports it): `row` is redefined here."""
-
-A, BS, DO, LD, SA, SE, AU = ("anonymous", "bureau_staff", "department_officer", "leader", "system_admin",
-                             "security_admin", "audit_admin")
-EVERYONE = (A, BS, DO, LD, SA, SE, AU)
-API_ANON = 401
-
-
-def row(anonymous, **roles):
-    """Expected status per role; roles not named get `rest`."""
-    rest = roles.pop("rest")
-    expected = {who: rest for who in EVERYONE}
-    expected[A] = anonymous
-    expected.update(roles)
-    return expected
-
+401. Writes need their permission, which leaders lack (403)."""
+from tests.matrix import API_ANON, row
 
 READ = row(API_ANON, rest=403, bureau_staff=200, leader=200)
 

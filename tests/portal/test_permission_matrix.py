@@ -18,26 +18,11 @@ from tests.factories import (
     TaskFactory,
 )
 from tests.inventory.api_matrix import INVENTORY_API_MATRIX
+from tests.matrix import API_ANON, LOGIN, row
 from tests.screening.api_matrix import SCREENING_API_MATRIX, screening_matrix_objects
 
-A, BS, DO, LD, SA, SE, AU = ("anonymous", "bureau_staff", "department_officer", "leader", "system_admin",
-                             "security_admin", "audit_admin")
-EVERYONE = (A, BS, DO, LD, SA, SE, AU)
-
-
-def row(anonymous, **roles):
-    """Expected status per role; roles not named get `rest`."""
-    rest = roles.pop("rest")
-    expected = {who: rest for who in EVERYONE}
-    expected[A] = anonymous
-    expected.update(roles)
-    return expected
-
-
-LOGIN = 302  # anonymous on a page: redirected to the login page
 BUSINESS_200 = {"bureau_staff": 200, "department_officer": 200, "leader": 200}
 BUSINESS_302 = {"bureau_staff": 302, "department_officer": 302, "leader": 302}
-API_ANON = 401
 INV_READ = row(LOGIN, rest=403, bureau_staff=200, leader=200)
 INV_WRITE_200 = row(LOGIN, rest=403, bureau_staff=200)
 INV_WRITE_302 = row(LOGIN, rest=403, bureau_staff=302)

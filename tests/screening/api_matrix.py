@@ -15,24 +15,10 @@ get `f`, with the objects of the `inventory` fixture (tests/conftest.py) at f["i
 Only the bureau staff and leaders work in the screening module: everyone else gets 403, anonymous 401.
 Writes need their permission, which leaders lack (403) — except approving assessments, which they may
 and the author may not (403). Each role is requested in turn on the same objects, in the order of
-`EVERYONE`, so a write that succeeds changes what the next roles meet. This module must not import the
-portal matrix (which may import it): `row` is redefined here."""
+`EVERYONE`, so a write that succeeds changes what the next roles meet."""
 import json
 
-A, BS, DO, LD, SA, SE, AU = ("anonymous", "bureau_staff", "department_officer", "leader", "system_admin",
-                             "security_admin", "audit_admin")
-EVERYONE = (A, BS, DO, LD, SA, SE, AU)
-API_ANON = 401
-
-
-def row(anonymous, **roles):
-    """Expected status per role; roles not named get `rest`."""
-    rest = roles.pop("rest")
-    expected = {who: rest for who in EVERYONE}
-    expected[A] = anonymous
-    expected.update(roles)
-    return expected
-
+from tests.matrix import API_ANON, row
 
 READ = row(API_ANON, rest=403, bureau_staff=200, leader=200)
 
