@@ -30,7 +30,7 @@ def _cas(n: int) -> str:
 def _credit_code(n: int) -> str:
     from inventory.management.commands.seed_scale import credit_code_for
 
-    return credit_code_for("140602", n)
+    return credit_code_for("140602", 500_000_000 + n)  # apart from seed_scale's codes, which start at 0
 
 
 def _seed():
