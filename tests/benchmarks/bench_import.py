@@ -39,7 +39,11 @@ def _seed():
 
     SurveyLine.objects.all().delete()
     SurveyReport.objects.all().delete()
-    region, _ = Region.objects.get_or_create(code="140602", defaults={"name": "朔城区", "level": "county"})
+    if not Region.objects.filter(code="140602").exists():
+        from portal.services import reference_load
+
+        reference_load()  # the real region tree, so later benchmarks find its provinces
+    region = Region.objects.get(code="140602")
     if Enterprise.objects.count() < N_ENTERPRISES:
         Enterprise.objects.bulk_create([Enterprise(credit_code=_credit_code(i), name=f"基准企业{i}", region=region)
                                         for i in range(N_ENTERPRISES)], ignore_conflicts=True)

@@ -38,7 +38,7 @@ def _seed() -> float:
     from screening.services import profiles_load
 
     t0 = time.perf_counter()
-    if not Region.objects.filter(level="county").exists():
+    if not Region.objects.filter(level="province").exists():
         reference_load()
     profiles_load()
     present = (Substance.objects.filter(name_zh__startswith=MARK).count() == N_SUBSTANCES

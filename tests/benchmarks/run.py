@@ -17,6 +17,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,14 +38,20 @@ def main(argv):
     modules = [m for m in modules if not wanted or any(w in m for w in wanted)]
     print(f"benchmarks: {', '.join(modules)}", flush=True)
     old = setup_databases(verbosity=0, interactive=False)
-    rows, started = [], time.time()
+    rows, started, failed = [], time.time(), []
     try:
         for name in modules:
             module = importlib.import_module(f"tests.benchmarks.{name}")
             t0 = time.perf_counter()
-            for row in module.run():
-                row.setdefault("module", name)
-                rows.append(row)
+            try:
+                for row in module.run():
+                    row.setdefault("module", name)
+                    rows.append(row)
+            except Exception as exc:  # one broken benchmark must not hide the others' figures
+                traceback.print_exc()
+                failed.append(name)
+                rows.append({"module": name, "workload": f"{name}: stopped with an error", "figure": repr(exc)[:80],
+                             "met": False})
             print(f"  {name}: {time.perf_counter() - t0:.1f} s", flush=True)
     finally:
         teardown_databases(old, verbosity=0)
@@ -58,7 +65,7 @@ def main(argv):
     (ROOT / "bench-results.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str),
                                              encoding="utf-8")
     print(f"written: {ROOT / 'bench-results.json'}")
-    return 0
+    return 1 if failed else 0
 
 
 def print_table(rows):
