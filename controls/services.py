@@ -285,3 +285,84 @@ def measure_save(*, actor, entry: ControlEntry, measure: ControlMeasure | None =
     audit_record(actor=actor, action="control_measure.update" if before else "control_measure.create", obj=measure,
                  before=before, after=snapshot(measure, MEASURE_FIELDS))
     return measure
+
+
+# ---------------------------------------------------------------- the controlled-enterprise list (一名单)
+
+@transaction.atomic
+def controlled_enterprises_derive(*, actor, clist: ControlList) -> dict:
+    """Recompute the enterprises that accepted survey lines show producing or using a substance of the
+    list's entries — in the list's region, or everywhere for a national list — in SQL, with the basis
+    (entry, substance, activity, quantity, lines) of each. Enterprises the bureau confirmed, added or
+    removed keep their status; a derived enterprise no line supports any more leaves the list.
+    Returns counts {"listed", "new", "dropped"}."""
+    if actor is not None and not perms.can(actor, "controls.manage_controlledenterprise"):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if clist.status != ListStatus.IN_FORCE:
+        raise ValidationError(_("Only a list in force puts enterprises on the controlled-enterprise list."))
+    from django.db import connection
+
+    from inventory.choices import Activity, ReportState
+    from inventory.models import Enterprise, SurveyCampaign, SurveyLine, SurveyReport
+    from portal.models import Region
+
+    from .models import ControlledEnterprise
+
+    region_filter, params = "", [ReportState.ACCEPTED, clist.pk, [Activity.PRODUCE, Activity.USE]]
+    if clist.region_id:
+        region_filter = "AND rg.path LIKE %s"
+        params.append(clist.region.path + "%")
+    tables = {"line": SurveyLine._meta.db_table, "report": SurveyReport._meta.db_table,
+              "campaign": SurveyCampaign._meta.db_table, "substance": Substance._meta.db_table,
+              "es": EntrySubstance._meta.db_table, "entry": ControlEntry._meta.db_table,
+              "enterprise": Enterprise._meta.db_table, "region": Region._meta.db_table,
+              "listed": ControlledEnterprise._meta.db_table}
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS derived_basis")  # a second derivation in the same transaction
+        cursor.execute(f"""
+            CREATE TEMP TABLE derived_basis ON COMMIT DROP AS
+            WITH hits AS (
+                SELECT r.enterprise_id, e.number AS entry, e.name AS entry_name, s.cas, s.name_zh, l.activity,
+                       c.year, SUM(l.quantity) AS quantity, COUNT(*) AS lines, MIN(l.id) AS first_line
+                FROM {tables['line']} l
+                JOIN {tables['report']} r ON r.id = l.report_id AND r.state = %s
+                JOIN {tables['campaign']} c ON c.id = r.campaign_id
+                JOIN {tables['substance']} s ON s.id = l.substance_id
+                JOIN {tables['es']} es ON es.substance_id = s.id OR (es.substance_id IS NULL AND es.cas = s.cas)
+                JOIN {tables['entry']} e ON e.id = es.entry_id AND e.list_id = %s
+                JOIN {tables['enterprise']} en ON en.id = r.enterprise_id
+                JOIN {tables['region']} rg ON rg.id = en.region_id
+                WHERE l.activity = ANY(%s) {region_filter}
+                GROUP BY r.enterprise_id, e.number, e.name, s.cas, s.name_zh, l.activity, c.year
+            )
+            SELECT enterprise_id, json_build_object('entries', json_agg(json_build_object(
+                       'entry', entry, 'entry_name', entry_name, 'cas', cas, 'substance', name_zh,
+                       'activity', activity, 'year', year, 'quantity', quantity, 'lines', lines,
+                       'first_line', first_line) ORDER BY entry, cas, activity, year)) AS basis
+            FROM hits GROUP BY enterprise_id""", params)
+        cursor.execute(f"SELECT COUNT(*) FROM {tables['listed']} WHERE list_id = %s", [clist.pk])
+        before = cursor.fetchone()[0]
+        cursor.execute(f"""
+            INSERT INTO {tables['listed']} (list_id, enterprise_id, status, removed_reason, evidence, basis,
+                                             updated_at)
+            SELECT %s, enterprise_id, 'derived', '', '', basis::jsonb, now() FROM derived_basis
+            ON CONFLICT (list_id, enterprise_id) DO UPDATE SET basis = EXCLUDED.basis, updated_at = now()""",
+                       [clist.pk])
+        cursor.execute(f"SELECT COUNT(*) FROM {tables['listed']} WHERE list_id = %s", [clist.pk])
+        new = cursor.fetchone()[0] - before
+        cursor.execute(f"""
+            DELETE FROM {tables['listed']} t WHERE t.list_id = %s AND t.status = 'derived'
+               AND NOT EXISTS (SELECT 1 FROM derived_basis d WHERE d.enterprise_id = t.enterprise_id)""",
+                       [clist.pk])
+        dropped = cursor.rowcount
+        cursor.execute(f"""
+            UPDATE {tables['listed']} t SET basis = '{{}}'::jsonb, updated_at = now()
+             WHERE t.list_id = %s AND t.status <> 'derived'
+               AND NOT EXISTS (SELECT 1 FROM derived_basis d WHERE d.enterprise_id = t.enterprise_id)""",
+                       [clist.pk])
+        cursor.execute(f"SELECT COUNT(*) FROM {tables['listed']} WHERE list_id = %s AND status <> 'removed'",
+                       [clist.pk])
+        listed = cursor.fetchone()[0]
+    result = {"listed": listed, "new": new, "dropped": dropped}
+    audit_record(actor=actor, action="controlled.derive", obj=clist, after=result)
+    return result
