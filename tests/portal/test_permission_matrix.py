@@ -126,6 +126,13 @@ MATRIX = {
                                     row(LOGIN, rest=403, bureau_staff=302, leader=302), lambda f: {"decision": "approve"}),
     "screening:attachment_download": ("get", lambda f: {"pk": f["attachment"].pk}, INV_READ, None),
     "screening:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200), None),
+    # ---- controls: everyone in the module reads the lists; bureau staff recompute the controlled-enterprise list
+    "controls:list_detail": ("get", lambda f: {"pk": f["clist"].pk},
+                             row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
+    "controls:controlled_list": ("get", lambda f: {"pk": f["clist"].pk},
+                                 row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
+    "controls:controlled_derive": ("post", lambda f: {"pk": f["clist"].pk}, row(LOGIN, rest=403, bureau_staff=302),
+                                   None),
     "controls:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
     "tasks:index": ("get", None, row(LOGIN, rest=403, bureau_staff=200, leader=200, department_officer=200), None),
     "api-root": ("get", None, row(API_ANON, rest=200), None),
@@ -267,7 +274,12 @@ def matrix_objects(users, departments, regions, settings, tmp_path, inventory):
                                       content_type="application/pdf", size=8, sha256="0" * 64,
                                       uploaded_by=users["bureau_staff"])
     attachment.file.save("a.pdf", SimpleUploadedFile("a.pdf", b"%PDF-1.4"), save=True)
+    from controls.models import ControlList
+
+    clist = ControlList.objects.create(kind="national_key", name="重点管控新污染物清单", edition="2023年版", year=2023,
+                                       jurisdiction="national", status="in_force")
     return {
+        "clist": clist,
         "inv": inventory,
         "scr": scr,
         "attachment": attachment,
