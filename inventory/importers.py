@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from portal import permissions as perms
 from portal.models import Region
 from portal.services import audit_record
+from portal.utils import gc_paused
 
 from .choices import Activity, CheckSeverity, IndustryLevel, Medium, ReportState, SiteType, SurveyKind
 from .identifiers import cas_normalise, ec_normalise, uscc_parse
@@ -54,7 +55,7 @@ from .models import (
     SurveyReport,
 )
 from .quality import check_line
-from .sheets import CellError, SheetError, Table, cell_text, gc_paused, parse_bool, parse_date, parse_decimal
+from .sheets import CellError, SheetError, Table, cell_text, parse_bool, parse_date, parse_decimal
 
 BATCH = 5000
 PROGRESS_STEPS = 20                       # progress reported about every 5 % of the rows

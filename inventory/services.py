@@ -182,6 +182,18 @@ def survey_report_submit(*, actor, report: SurveyReport) -> SurveyReport:
     return report
 
 
+def survey_report_review_level(actor, report) -> str | None:
+    """The review step the actor may take on the report now ('county', 'city' or 'accept'), or None.
+    Reads only; the report is not changed."""
+    if not perms.can(actor, "inventory.review_surveyreport"):
+        return None
+    probe = SurveyReport(pk=report.pk, state=report.state, enterprise=report.enterprise, campaign=report.campaign)
+    try:
+        return _reviewer_level(actor, probe)
+    except (PermissionDenied, ValidationError):
+        return None
+
+
 def _reviewer_level(actor, report) -> str:
     """Which step the actor may take on the report now: 'county', 'city' or 'accept'."""
     region = actor.region

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import functools
-import gc
 import io
 import re
 import unicodedata
@@ -19,6 +17,8 @@ from operator import itemgetter
 
 from django.utils.translation import gettext as _
 
+from portal.utils import gc_paused
+
 MAX_UNCOMPRESSED = 300 * 1024 * 1024     # bytes, all parts of an xlsx together
 MAX_RATIO = 200                          # uncompressed / compressed, per part
 MAX_ROWS = 1_200_000
@@ -27,23 +27,6 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 CHUNK_ROWS = 4096                        # rows read and looked at together
 
 
-def gc_paused(function):
-    """Run `function` with Python's cyclic garbage collector paused. A file's hundred thousand rows
-    (lists, strings, tuples) are not garbage, yet each few hundred allocations made the collector walk
-    them again — a third of the time of reading and checking a large file. Reference counting still
-    frees everything as usual; the collector resumes when the function returns."""
-
-    @functools.wraps(function)
-    def paused(*args, **kwargs):
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
 
 
 class SheetError(ValueError):

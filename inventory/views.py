@@ -301,19 +301,6 @@ def report_open(request, campaign):
     return redirect("inventory:report_detail", pk=report.pk)
 
 
-def _review_level(user, report):
-    """The review step the user may take on the report now, or None."""
-    from .services import _reviewer_level
-
-    if not perms.can(user, "inventory.review_surveyreport"):
-        return None
-    try:
-        probe = SurveyReport(pk=report.pk, state=report.state, enterprise=report.enterprise, campaign=report.campaign)
-        return _reviewer_level(user, probe)
-    except (PermissionDenied, ValidationError):
-        return None
-
-
 @module_required("inventory")
 def report_detail(request, pk):
     report, lines, reviews = selectors.report_detail(user=request.user, pk=pk)
@@ -325,7 +312,7 @@ def report_detail(request, pk):
     return render(request, "inventory/report_detail.html", {
         "report": report, "lines": lines, "reviews": reviews, "editable": editable,
         "new_line_form": LineForm(prefix="new") if editable else None,
-        "review_level": _review_level(request.user, report),
+        "review_level": services.survey_report_review_level(request.user, report),
         "has_errors": any(line.worst == "error" for line in lines),
         "can_curate": perms.can(request.user, "inventory.change_substance"),
     })

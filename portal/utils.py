@@ -1,4 +1,6 @@
 import contextvars
+import functools
+import gc
 import ipaddress
 
 from django.conf import settings
@@ -46,3 +48,21 @@ def set_current_ip(ip: str | None):
 
 def reset_current_ip(token) -> None:
     _current_ip.reset(token)
+
+def gc_paused(function):
+    """Run `function` with Python's cyclic garbage collector paused. A file's hundred thousand rows
+    (lists, strings, tuples) are not garbage, yet each few hundred allocations made the collector walk
+    them again — a third of the time of reading and checking a large file. Reference counting still
+    frees everything as usual; the collector resumes when the function returns."""
+
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused

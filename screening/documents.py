@@ -5,6 +5,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from . import profiles
 from .models import ScreeningResult
 
 TOP = 100
@@ -13,10 +14,9 @@ TOP = 100
 def run_summary_pdf(*, run, tiers, user) -> bytes:
     from weasyprint import HTML
 
-    from .views import _rows
-
     results = (ScreeningResult.objects.filter(run=run).select_related("substance").order_by("rank")[:TOP])
     html = render_to_string("reports/screening_summary.html", {
-        "run": run, "tiers": tiers, "results": results, "thresholds": list(_rows(run.version.thresholds)),
+        "run": run, "tiers": tiers, "results": results,
+        "thresholds": list(profiles.threshold_rows(run.version.thresholds)),
         "generated_at": timezone.localtime(), "user": user, "top": TOP})
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

@@ -63,7 +63,8 @@ class ThresholdsForm(StyledForm):
         for path, value in _flatten(thresholds):
             self.paths.append(path)
             initial = "、".join(value) if isinstance(value, list) else value
-            self.fields[path] = forms.CharField(label=_label(path), initial=initial, required=False, max_length=100)
+            self.fields[path] = forms.CharField(label=profiles.threshold_label(path), initial=initial, required=False,
+                                                max_length=100)
             self.fields[path].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["note"] = forms.CharField(label=_("what changed and why"), max_length=500,
                                              widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
@@ -94,10 +95,6 @@ def _flatten(thresholds: dict, prefix=""):
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", value
-
-
-def _label(path: str) -> str:
-    return " · ".join(str(profiles._LABELS.get(part, part)) for part in path.split("."))
 
 
 class AssessmentForm(StyledForm):

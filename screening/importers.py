@@ -93,7 +93,7 @@ def check_hazard_records(table, *, actor, campaign=None, progress=None) -> Check
                 cases[text] = exc
     substances = {s.cas: s for s in Substance.objects.filter(cas__in={c for c in cases.values() if isinstance(c, str)})}
     existing = {(r.substance_id, r.endpoint, r.compartment, r.source, r.reference): r
-                for r in HazardRecord.objects.filter(substance__in=substances.values())}
+                for r in HazardRecord.objects.filter(substance__in=substances.values()).select_related("substance")}
     seen = {}
     for chunk in _in_steps(rows, progress, 10, 100):
         for number, cells in chunk:

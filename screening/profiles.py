@@ -181,9 +181,23 @@ def as_decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def threshold_label(path: str) -> str:
+    """A threshold's name for people, e.g. "pbt.b_bcf" → "PBT 判定 · B 的 BCF"."""
+    return " · ".join(_LABELS.get(part, part) for part in path.split("."))
+
+
+def threshold_rows(thresholds: dict, prefix: str = ""):
+    """(name, value) of every threshold, nested keys flattened, category lists joined with 、."""
+    for key, value in thresholds.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from threshold_rows(value, f"{path}.")
+        else:
+            yield threshold_label(path), "、".join(value) if isinstance(value, list) else value
+
+
 def _label(path: str) -> str:
-    names = "·".join(_LABELS.get(part, part) for part in path.split("."))
-    return f"“{names}”（{path}）"
+    return f"“{threshold_label(path).replace(' · ', '·')}”（{path}）"
 
 
 def _walk(template: dict, given: dict, prefix: str, errors: list[str]) -> None:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from inventory.choices import Activity, ReportState
 from inventory.models import MonitoringResult, Substance, SurveyLine
-from inventory.sheets import gc_paused
+from portal.utils import gc_paused
 
 from . import engine
 from .choices import RunStatus
@@ -110,7 +110,7 @@ def hazard_records() -> dict[int, list]:
     """Every hazard record, grouped by substance, in one pass (a plain cursor: 200,000 rows do not
     need model instances)."""
     grouped: dict[int, list] = {}
-    make = getattr(engine.Record, "trusted", None)
+    make = engine.Record.trusted
     table = HazardRecord._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT substance_id, id, endpoint, compartment, value, qualifier, category, reliability, "
@@ -121,13 +121,7 @@ def hazard_records() -> dict[int, list]:
                 break
             for substance_id, pk, endpoint, compartment, value, qualifier, category, reliability, source, reference \
                     in rows:
-                if make is not None:
-                    record = make(pk, endpoint, compartment, value, qualifier, category, reliability, source,
-                                  reference)
-                else:
-                    record = engine.Record(id=pk, endpoint=endpoint, compartment=compartment, value=value,
-                                           qualifier=qualifier, category=category, reliability=reliability,
-                                           source=source, reference=reference)
+                record = make(pk, endpoint, compartment, value, qualifier, category, reliability, source, reference)
                 grouped.setdefault(substance_id, []).append(record)
     return grouped
 
@@ -216,16 +210,12 @@ def run_execute(run_id: int) -> ScreeningRun:
     ids = sorted(records.keys() | exposure.keys())
     cas = dict(Substance.objects.filter(pk__in=ids).values_list("pk", "cas")) if len(ids) < 20000 else dict(
         Substance.objects.values_list("pk", "cas"))
-    prepare = getattr(engine, "prepare", None)
-    compiled = prepare(code, thresholds) if prepare else None
+    compiled = engine.prepare(code, thresholds)
     rows = []  # (sort key, substance id, then the result's columns as text) — evaluations are not kept
     step = max(1, len(ids) // 20)
     for i, substance_id in enumerate(ids):
         used, exposed = records.get(substance_id, ()), exposure.get(substance_id)
-        if compiled is not None:
-            evaluation = engine.evaluate_prepared(compiled, used, exposed)
-        else:
-            evaluation = engine.evaluate(list(used), exposed, code, thresholds)
+        evaluation = engine.evaluate_prepared(compiled, used, exposed)
         # Highest score first; ties by CAS RN, then id, so a run always ranks the same way.
         key = (tuple(-x for x in evaluation.score), cas.get(substance_id) or "", substance_id)
         rows.append((key, substance_id, _text(evaluation.tier), _text(evaluation.tier_reason[:500]),

@@ -131,19 +131,8 @@ def profile_detail(request, pk):
     current = versions[0] if versions else None
     return render(request, "screening/profile_detail.html", {
         "profile": profile, "versions": versions, "current": current, "diff": diff, "a": a, "b": b,
-        "rows": list(_rows(current.thresholds)) if current else [],
+        "rows": list(profiles.threshold_rows(current.thresholds)) if current else [],
         "can_edit": perms.can(request.user, "screening.add_profileversion")})
-
-
-def _rows(thresholds, prefix=""):
-    from .forms import _label
-
-    for key, value in thresholds.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            yield from _rows(value, f"{path}.")
-        else:
-            yield _label(path), "、".join(value) if isinstance(value, list) else value
 
 
 @permission_required("screening.add_profileversion")
