@@ -64,6 +64,7 @@ test: system-deps-browser setup
 
 # Every benchmark of the portal: one table, and bench-results.json.
 bench: setup
+	@$(PIP) install --quiet --disable-pip-version-check -c constraints.txt ".[test,bench]"
 	@$(PY) -m portal.devstack bench -- $(BENCH_ARGS)
 
 # Without the browser journeys, for a quick loop while editing.

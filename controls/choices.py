@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ListKind(models.TextChoices):
@@ -72,5 +73,5 @@ class InspectionResult(models.TextChoices):
 
 
 class RectificationStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("rectification", "Under way")
+    CLOSED = "closed", pgettext_lazy("rectification", "Closed after verification")

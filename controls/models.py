@@ -195,6 +195,9 @@ class ControlledEnterprise(models.Model):
     evidence = models.TextField(_("evidence"), blank=True)
     basis = models.JSONField(_("basis"), default=dict, blank=True,
                              help_text=_("Survey lines, entries and quantities that put the enterprise on the list."))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -232,6 +235,8 @@ class ControlledEnterpriseMeasure(models.Model):
     class Meta:
         verbose_name = _("measure status of a controlled enterprise")
         verbose_name_plural = _("measure statuses of controlled enterprises")
+        permissions = [("update_measure_status", _("Can update the implementation status of own department's "
+                                                   "measures"))]
         constraints = [models.UniqueConstraint(fields=["controlled", "measure"],
                                                name="controlled_enterprise_measure_unique")]
 
@@ -276,8 +281,19 @@ class InspectionDraw(models.Model):
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT,
                                related_name="inspection_draws")
+    list = models.ForeignKey(ControlList, verbose_name=_("list"), null=True, on_delete=models.PROTECT,
+                             related_name="inspection_draws",
+                             help_text=_("Enterprises are drawn from this list's controlled-enterprise list."))
+    plan = models.ForeignKey("tasks.ActionPlan", verbose_name=_("plan for rectification tasks"), null=True,
+                             blank=True, on_delete=models.PROTECT, related_name="inspection_draws",
+                             help_text=_("Rectifications become tasks of this plan, so reminders cover their "
+                                         "deadlines."))
+    department = models.ForeignKey(Department, verbose_name=_("responsible department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="inspection_draws")
+    pool = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="inspector_pools",
+                                  verbose_name=_("inspector pool"))
     title = models.CharField(_("title"), max_length=200)
-    seed = models.CharField(_("seed"), max_length=64)
+    seed = models.CharField(_("seed"), max_length=64, blank=True)
     n_enterprises = models.PositiveIntegerField(_("number of enterprises"))
     n_inspectors = models.PositiveIntegerField(_("inspectors per enterprise"))
     strata = models.JSONField(_("strata"), default=dict, blank=True)
@@ -287,7 +303,10 @@ class InspectionDraw(models.Model):
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+", verbose_name=_("drawn by"))
     result = models.JSONField(_("result"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     region_field = "region"
@@ -313,7 +332,14 @@ class Inspection(models.Model):
                                         verbose_name=_("inspectors"))
     inspected_on = models.DateField(_("inspected on"), null=True, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=InspectionResult.choices, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
     approved = models.BooleanField(_("approved"), default=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=False)
 
     objects = ScopedQuerySet.as_manager()
@@ -327,6 +353,27 @@ class Inspection(models.Model):
 
     def __str__(self):
         return f"{self.enterprise} · {self.draw}"
+
+
+class InspectionAttachment(models.Model):
+    """A photo or document of an inspection, checked by content like progress evidence."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="inspections/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection attachment")
+        verbose_name_plural = _("inspection attachments")
+        ordering = ["inspection", "pk"]
+
+    def __str__(self):
+        return self.original_name
 
 
 class InspectionFinding(models.Model):
@@ -350,7 +397,11 @@ class Rectification(models.Model):
     """The correction a finding requires, with a deadline; closed after verification."""
 
     finding = models.ForeignKey(InspectionFinding, on_delete=models.CASCADE, related_name="rectifications")
+    requirement = models.TextField(_("what must be corrected"), blank=True)
     deadline = models.DateField(_("deadline"))
+    task = models.OneToOneField("tasks.Task", verbose_name=_("task"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="rectification")
+    verification_note = models.TextField(_("verification"), blank=True)
     status = models.CharField(_("status"), max_length=8, choices=RectificationStatus.choices,
                               default=RectificationStatus.OPEN)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)

@@ -131,6 +131,10 @@ class ImportKind:
     needs_campaign: bool        # only survey_lines
     check: Callable             # check(table, *, actor, campaign=None, progress=None) -> Checked
     commit: Callable            # commit(*, actor, campaign, checked, file_name, data, progress=None) -> ImportRecord
+    # A kind that writes into one object chosen by the user (a draft control list…): target(actor, pk) returns
+    # that object — or raises ValidationError / PermissionDenied —, and check and commit also receive target=….
+    target: Callable | None = None
+    notes: tuple = ()           # lines the template's 填写说明 adds for this kind
 
 
 def _norm(text) -> str:
@@ -1646,10 +1650,26 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def template_workbook(kind: str) -> bytes:
+def _typed_cell(sheet, row: int, column: int, value):
+    """A data cell as the template formats its column: dates as dates, text kept as text even when it starts
+    with = (never a formula), characters a workbook cannot hold dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    elif isinstance(value, datetime.date):
+        cell.number_format = "yyyy-mm-dd"
+    return cell
+
+
+def template_workbook(kind: str, rows=()) -> bytes:
     """The blank workbook of a kind: the first sheet (the one imported) has the headers — required ones
     bold with a trailing * —, frozen, with widths, drop-down lists and text-formatted code columns; the
-    second sheet, 填写说明, says what each column takes."""
+    second sheet, 填写说明, says what each column takes. `rows` (lists of cell values in column order) fill
+    the first sheet under the headers: an export in the template's own format, to edit and import again."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -1677,6 +1697,10 @@ def template_workbook(kind: str) -> bytes:
             sheet.add_data_validation(validation)
             validation.add(f"{letter}2:{letter}1048576")
     sheet.freeze_panes = "A2"
+    for number, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            if value is not None and value != "":
+                _typed_cell(sheet, number, column, value)
 
     notes = workbook.create_sheet("填写说明")
     notes.append(["列名", "是否必填", "填写内容", "可选值 / 格式"])
@@ -1692,6 +1716,7 @@ def template_workbook(kind: str) -> bytes:
         "重复导入同一文件不会产生重复数据：已有记录按唯一标识匹配，未变化的行不作修改，被覆盖的原值会记入导入记录和审计日志。",
         "非必填项留空时，已有记录中的原值保持不变。" if kind in ("enterprises", "substances") else "",
         "数量、浓度等数字列只填数字，单位见列名；全角数字和空格会自动规范。",
+        *spec.notes,
     ):
         if line:
             notes.append([line])

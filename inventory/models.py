@@ -283,6 +283,8 @@ class ImportRecord(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     campaign = models.ForeignKey(SurveyCampaign, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # the object a kind writes into (a control list), for kinds that have one; the kind says what it is
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
     file_name = models.CharField(_("file"), max_length=255)
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     sha256 = models.CharField(max_length=64)

@@ -251,6 +251,9 @@ def survey_report_review(*, actor, report: SurveyReport, approve: bool, reason: 
                                 note=note or reason)
     audit_record(actor=actor, action=f"survey.{outcome}", obj=report, before={"state": before},
                  after={"state": report.state, "level": level, "lines_returned": sorted(line_reasons)})
+    if report.state == ReportState.ACCEPTED:
+        from .signals import report_accepted
+        report_accepted.send(sender=SurveyReport, report=report)
     return report
 
 

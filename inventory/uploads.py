@@ -48,8 +48,28 @@ def _is_large(size: int) -> bool:
     return size > settings.PORTAL_IMPORT_SYNC_MAX_BYTES
 
 
-def import_upload(*, actor, kind: str, upload, campaign=None) -> ImportRecord:
-    """Store the file and check it — now if it is small, else in a job."""
+def import_target_id(record: ImportRecord) -> int | None:
+    """The id of the object the import writes into, for kinds that have one (a control list)."""
+    return record.target_id
+
+
+def import_target(record: ImportRecord, actor=None):
+    """The object the import writes into, checked for `actor` (default: the uploader) by the kind's
+    resolver; None for kinds without one. Raises ValidationError or PermissionDenied like the resolver."""
+    spec = _kinds().get(record.kind)
+    if spec is None or spec.target is None:
+        return None
+    return spec.target(actor if actor is not None else record.actor, import_target_id(record))
+
+
+def _target_kwargs(record: ImportRecord) -> dict:
+    spec = _kinds()[record.kind]
+    return {} if spec.target is None else {"target": import_target(record)}
+
+
+def import_upload(*, actor, kind: str, upload, campaign=None, target=None) -> ImportRecord:
+    """Store the file and check it — now if it is small, else in a job. `target`: the id of the object a kind
+    with ImportKind.target writes into (ignored by other kinds)."""
     if not perms.can(actor, "inventory.import_data"):
         raise PermissionDenied(_("You do not have permission to do this."))
     spec = _kinds().get(kind)
@@ -57,17 +77,21 @@ def import_upload(*, actor, kind: str, upload, campaign=None) -> ImportRecord:
         raise ValidationError(_("Unknown sheet: %(kind)s") % {"kind": kind})
     if spec.needs_campaign and campaign is None:
         raise ValidationError(_("Choose the survey campaign the lines belong to."))
+    target_obj = spec.target(actor, target) if spec.target is not None else None
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
     record = ImportRecord(kind=kind, actor=actor, campaign=campaign if spec.needs_campaign else None,
+                          target_id=target_obj.pk if target_obj is not None else None,
                           file_name=upload.name[:255], sha256=digest.hexdigest(), status="queued")
     record.file.save(f"{kind}-{digest.hexdigest()[:16]}{'.csv' if upload.name.lower().endswith('.csv') else '.xlsx'}",
                      upload, save=False)
     record.save()
-    audit_record(actor=actor, action="import.upload", obj=record,
-                 after={"kind": kind, "file": record.file_name, "sha256": record.sha256, "size": upload.size})
+    after = {"kind": kind, "file": record.file_name, "sha256": record.sha256, "size": upload.size}
+    if target_obj is not None:
+        after["target"] = {"type": target_obj._meta.label, "id": target_obj.pk, "name": str(target_obj)}
+    audit_record(actor=actor, action="import.upload", obj=record, after=after)
     if _is_large(upload.size):
         from .jobs import import_check_job
 
@@ -95,9 +119,10 @@ def _error_dicts(errors):
 
 def _check(record: ImportRecord, progress):
     spec = _kinds()[record.kind]
+    target = _target_kwargs(record)
     data, table = _read(record)
-    checked = spec.check(table, actor=record.actor, campaign=record.campaign, progress=progress)
-    return spec, data, checked
+    checked = spec.check(table, actor=record.actor, campaign=record.campaign, progress=progress, **target)
+    return spec, data, checked, target
 
 
 def _labelled(preview: list[dict], spec) -> list[dict]:
@@ -123,7 +148,7 @@ def import_check(record_id: int) -> ImportRecord:
     record.status = "checking"
     record.save(update_fields=["status"])
     try:
-        spec, _data, checked = _check(record, _progress_callback(record.pk))
+        spec, _data, checked, _target = _check(record, _progress_callback(record.pk))
     except (SheetError, PermissionDenied) as exc:
         return _fail(record, str(exc))
     except ValidationError as exc:
@@ -160,9 +185,11 @@ def import_commit(record_id: int) -> ImportRecord:
     if record.status != "committing":
         return record
     try:
-        spec, data, checked = _check(record, _progress_callback(record.pk, 0, 60))
+        spec, data, checked, target = _check(record, _progress_callback(record.pk, 0, 60))
     except (SheetError, PermissionDenied) as exc:
         return _fail(record, str(exc))
+    except ValidationError as exc:        # e.g. the list written into is no longer a draft
+        return _fail(record, "；".join(exc.messages))
     if not checked.ok:
         record.status, record.finished_at = "failed", timezone.now()
         record.errors, record.error_count = _error_dicts(checked.errors), len(checked.errors)
@@ -170,7 +197,7 @@ def import_commit(record_id: int) -> ImportRecord:
         return record
     try:
         spec.commit(actor=record.actor, campaign=record.campaign, checked=checked, file_name=record.file_name,
-                    data=data, progress=_progress_callback(record.pk, 60, 40), record=record)
+                    data=data, progress=_progress_callback(record.pk, 60, 40), record=record, **target)
     except (PermissionDenied, ValidationError) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         return _fail(record, "；".join(messages))

@@ -497,19 +497,45 @@ def _quote(name):
     return quote(str(name))
 
 
+def _import_target(request, kinds):
+    """?kind=…&target=<id>: the import writes into that object (a draft control list…). The page then offers
+    only the kinds that take the same kind of target; without a target, kinds that need one are not offered.
+    Returns (kinds offered, target id or None, target object or None, why it cannot be written into or "").
+    A target the user may not see is a 404."""
+    kind = kinds.get(request.GET.get("kind", ""))
+    raw = request.GET.get("target", "")
+    if kind is None or kind.target is None or not raw.isdigit():
+        return {k: v for k, v in kinds.items() if v.target is None}, None, None, ""
+    offered = {k: v for k, v in kinds.items() if v.target is kind.target}
+    try:
+        return offered, int(raw), kind.target(request.user, int(raw)), ""
+    except PermissionDenied as exc:
+        return offered, int(raw), None, str(exc)
+    except ValidationError as exc:
+        if exc.error_list[0].code == "not_found":
+            raise Http404 from exc
+        return offered, int(raw), None, "；".join(exc.messages)
+
+
 @permission_required("inventory.import_data")
 def import_start(request):
     from .uploads import import_upload
 
-    kinds = _import_kinds()
+    kinds, target_id, target, refused = _import_target(request, _import_kinds())
     campaigns = selectors.campaign_list(user=request.user)
     initial = {"kind": request.GET.get("kind", "survey_lines"), "campaign": request.GET.get("campaign")}
     form = ImportUploadForm(request.POST or None, request.FILES or None, kinds=kinds, campaigns=campaigns,
                             initial=initial)
+    if target_id is not None:
+        del form.fields["campaign"]
+        if target is not None:
+            form.fields["kind"].help_text = _("Imported into: %(target)s") % {"target": target}
+        elif request.method != "POST":
+            messages.error(request, refused)
     if request.method == "POST" and form.is_valid():
         try:
             record = import_upload(actor=request.user, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
-                                   campaign=form.cleaned_data.get("campaign"))
+                                   campaign=form.cleaned_data.get("campaign"), target=target_id)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
@@ -517,7 +543,8 @@ def import_start(request):
         else:
             return redirect("inventory:import_detail", pk=record.pk)
     return render(request, "inventory/import_start.html", {
-        "form": form, "kinds": kinds.values(), "imports": selectors.import_list(user=request.user)[:20]})
+        "form": form, "kinds": _import_kinds().values(), "target": target,
+        "imports": selectors.import_list(user=request.user)[:20]})
 
 
 def _own_import(request, pk):

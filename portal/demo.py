@@ -21,6 +21,8 @@ DEMO_USERS = [
     ("secadmin", "安全管理员", "朔州市生态环境局", perms.SECURITY_ADMIN),
     ("auditor", "审计管理员", "朔州市生态环境局", perms.AUDIT_ADMIN),
     ("zhangwei", "张伟", "朔州市生态环境局朔城分局", perms.BUREAU_STAFF),
+    ("liuyang", "刘洋", "朔州市生态环境局", perms.BUREAU_STAFF),
+    ("sunli", "孙丽", "朔州市工业和信息化局", perms.DEPARTMENT_OFFICER),
     ("nmg_staff", "巴特尔", "内蒙古自治区生态环境厅", perms.BUREAU_STAFF),
 ]
 

@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from controls import urls as controls_urls
+
 from . import views
 
 portal_patterns = [
@@ -36,6 +38,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("screening/", include("screening.urls")),
     path("controls/", include("controls.urls")),
+    path("public/controls/", include((controls_urls.public_urlpatterns, "public"))),
     path("tasks/", include("tasks.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

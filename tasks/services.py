@@ -30,6 +30,7 @@ from .models import (
     Task,
     TaskAssignment,
     TaskComment,
+    TaskLink,
 )
 from .periods import period_start
 
@@ -525,6 +526,67 @@ def task_close(*, actor, task: Task, note: str = "") -> Task:
     department_ids = task.assignments.values_list("department_id", flat=True)
     _notify(department_users(department_ids, perms.DEPARTMENT_OFFICER), _("Task closed: %(task)s") % {"task": task.title},
             note, link=_task_link(task))
+    return task
+
+
+# ---------------------------------------------------------------- tasks created by other features
+
+def linked_task(*, plan: ActionPlan, target) -> Task | None:
+    """The task of `plan` created for `target` (a control measure, a rectification…), if any."""
+    from django.contrib.contenttypes.models import ContentType
+    link = (TaskLink.objects.filter(task__plan=plan, content_type=ContentType.objects.get_for_model(target),
+                                    object_id=target.pk).select_related("task").first())
+    return link.task if link else None
+
+
+@transaction.atomic
+def task_create_linked(*, actor, plan: ActionPlan, target, title: str, text: str, deadline: datetime.date,
+                       departments, label: str = "", deadline_text: str = "") -> tuple[Task, bool]:
+    """A task that another feature creates for one of its objects (an exemption ending, a rectification
+    deadline), added to a published plan so the reminders, escalation and reports cover it with no extra
+    work. The first department leads. Once per plan and object: asking again returns the existing task."""
+    from django.contrib.contenttypes.models import ContentType
+    if actor is not None and not perms.region_visible(actor, plan.region):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if plan.status != PlanStatus.PUBLISHED:
+        raise ValidationError({"plan": _("Tasks can only be added to a published plan.")})
+    existing = linked_task(plan=plan, target=target)
+    if existing is not None:
+        return existing, False
+    departments = [d for d in departments if d is not None]
+    if not departments:
+        raise ValidationError({"departments": _("Name at least one responsible department.")})
+    if deadline is None:
+        raise ValidationError({"deadline": _("The task needs a deadline.")})
+    order = (plan.tasks.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    task = Task.objects.create(plan=plan, order=order, label=(label or str(order))[:64], title=title[:300], text=text,
+                               deadline=deadline, deadline_text=(deadline_text or deadline.isoformat())[:200],
+                               start_date=timezone.localdate())
+    seen = []
+    for department in departments:
+        if department.pk not in seen:
+            TaskAssignment.objects.create(task=task, department=department, written_name=department.name[:128],
+                                          is_lead=not seen, order=len(seen))
+            seen.append(department.pk)
+    TaskLink.objects.create(task=task, content_type=ContentType.objects.get_for_model(target), object_id=target.pk)
+    audit_record(actor=actor, action="task.create_linked", obj=task,
+                 after={"title": task.title, "deadline": deadline.isoformat(), "departments": seen,
+                        "source": f"{target._meta.label_lower}:{target.pk}"})
+    _notify(department_users(seen, perms.DEPARTMENT_OFFICER), _("New task: %(task)s") % {"task": task.title},
+            _("Due %(date)s.") % {"date": deadline.isoformat()}, link=_task_link(task))
+    return task, True
+
+
+@transaction.atomic
+def task_close_linked(*, actor, task: Task, note: str) -> Task:
+    """Close a task whose source object is finished (a rectification verified on site): the verification
+    recorded by the source feature stands in for the evidence a progress report would carry."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.status == TaskStatus.CLOSED:
+        return task
+    task.status, task.progress, task.closed_at = TaskStatus.CLOSED, 100, timezone.now()
+    task.save(update_fields=["status", "progress", "closed_at", "updated_at"])
+    audit_record(actor=actor, action="task.close", obj=task, after={"note": note})
     return task
 
 

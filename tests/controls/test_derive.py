@@ -62,3 +62,25 @@ def test_only_lists_in_force_and_only_permitted_users(users, inventory, national
     national.save()
     with pytest.raises(ValidationError):
         controlled_enterprises_derive(actor=None, clist=national)
+
+
+def test_accepting_a_survey_report_recomputes_the_lists_in_force(users, inventory, national, settings,
+                                                                  django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from inventory.services import survey_report_review
+    from portal.celery import app as celery_app
+
+    cache.clear()
+    report = inventory["report"]
+    report.state = "city_reviewed"
+    report.save()
+    old = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            survey_report_review(actor=users["bureau_staff"], report=report, approve=True)
+    finally:
+        celery_app.conf.task_always_eager = old
+    listed = ControlledEnterprise.objects.get(list=national)
+    assert listed.enterprise == inventory["enterprise"] and listed.basis["entries"]

@@ -8,6 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.celery import BEAT_HEARTBEAT_KEY, WORKER_HEARTBEAT_KEY
 from tests.conftest import assert_statuses
+from tests.controls.api_matrix import CONTROLS_API_MATRIX
+from tests.controls.inspections_matrix import MATRIX as INSPECTIONS_MATRIX
+from tests.controls.matrix import CONTROLS_MATRIX, controls_matrix_objects
 from tests.factories import (
     ActionPlanFactory,
     ExtensionRequestFactory,
@@ -213,6 +216,9 @@ MATRIX = {
 # The API entries of the inventory and screening live beside their tests.
 MATRIX.update(INVENTORY_API_MATRIX)
 MATRIX.update(SCREENING_API_MATRIX)
+MATRIX.update(CONTROLS_MATRIX)
+MATRIX.update(CONTROLS_API_MATRIX)
+MATRIX.update(INSPECTIONS_MATRIX)
 
 # URL names that come whole from a third-party app and are guarded by it: Django's admin checks
 # is_staff and model permissions itself (only the system administrator is staff; see admin:index).
@@ -280,6 +286,7 @@ def matrix_objects(users, departments, regions, settings, tmp_path, inventory):
                                        jurisdiction="national", status="in_force")
     return {
         "clist": clist,
+        "ctl": controls_matrix_objects(users, regions, inventory, clist),
         "inv": inventory,
         "scr": scr,
         "attachment": attachment,

@@ -31,7 +31,7 @@ PAGES = {
     "portal:user_create": ("system_admin", None, 9),
     "portal:notification_badge": ("bureau_staff", None, 4),
     "screening:index": ("leader", None, 10),
-    "controls:index": ("department_officer", None, 7),
+    "controls:index": ("department_officer", None, 9),
     "admin:index": ("system_admin", None, 7),
     "department-list": ("bureau_staff", None, 8),
     "region-list": ("bureau_staff", None, 6),

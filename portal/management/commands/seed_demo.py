@@ -28,3 +28,7 @@ class Command(BaseCommand):
 
         for line in screening_demo_seed():
             self.stdout.write(line)
+        from controls.demo import controls_demo_seed
+
+        for line in controls_demo_seed():
+            self.stdout.write(line)

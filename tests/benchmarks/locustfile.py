@@ -1,0 +1,28 @@
+"""The locust user of the page benchmarks: no think time, the paths of LOAD_PATHS (JSON list) in turn, with the
+cookies of LOAD_COOKIES (JSON object) when the pages need a signed-in user. Run by tests/benchmarks/load.py."""
+import itertools
+import json
+import os
+
+from locust import FastHttpUser, constant, task
+
+PATHS = json.loads(os.environ.get("LOAD_PATHS", '["/"]'))
+COOKIES = json.loads(os.environ.get("LOAD_COOKIES", "{}"))
+HEADERS = {"Accept-Language": "zh-hans"}
+if COOKIES:
+    HEADERS["Cookie"] = "; ".join(f"{k}={v}" for k, v in COOKIES.items())
+
+
+class PageUser(FastHttpUser):
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.paths = itertools.cycle(PATHS)
+
+    @task
+    def page(self):
+        path = next(self.paths)
+        with self.client.get(path, headers=HEADERS, name=os.environ.get("LOAD_NAME", "page"),
+                             catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
