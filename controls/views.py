@@ -297,6 +297,9 @@ def controlled_detail(request, pk):
     for entry in entries:
         for measure in entry.measures.all():
             measure.editable = editable is None or measure.pk in editable
+    activities = dict(Activity.choices)
+    for basis in (controlled.basis or {}).get("entries", []):
+        basis["activity_label"] = activities.get(basis.get("activity"), basis.get("activity"))
     return render(request, "controls/controlled_detail.html", {
         "controlled": controlled, "entries": entries, "can_manage": can_manage,
         "show_basis": perms.can(request.user, "inventory.view_surveyreport"),
@@ -405,7 +408,7 @@ def _publication_file(publication, fmt, user=None):
         return response
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    headers = [_("Enterprise"), _("Unified social credit code"), _("Region"), _("Entries"), _("Measures")]
+    headers = [_("Enterprise"), _("Unified social credit code"), _("Region"), _("List entries"), _("Measures")]
     return export_response(headers=headers, filename=name, fmt=fmt, rows=(
         [r["name"], r["credit_code"], r["region"], "；".join(f"{e['number']}. {e['name']}" for e in r["entries"]),
          "、".join(r["measures"])] for r in rows))
