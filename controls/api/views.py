@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -21,7 +21,8 @@ from rest_framework.response import Response
 from inventory.models import Enterprise
 from portal import permissions as perms
 from portal.api.pagination import NoCountPagination
-from portal.api.permissions import HasPermission, ModuleAccess
+from portal.api.permissions import ModuleAccess
+from portal.api.viewsets import ModuleViewSet, visible_or_404
 from portal.models import User
 
 from .. import selectors, services
@@ -76,12 +77,6 @@ MANAGE_INSPECTION = "controls.manage_inspection"
 WRITES = ("create", "update", "partial_update", "destroy")
 
 
-def _visible_or_404(queryset, pk):
-    try:
-        return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-
 
 def _entries_prefetched(queryset):
     return queryset.prefetch_related(
@@ -95,26 +90,11 @@ def _given(request, field: str) -> bool:
 
 
 # ---------------------------------------------------------------- base
-class ControlsViewSet(viewsets.GenericViewSet):
+class ControlsViewSet(ModuleViewSet):
     """Module access for every action (anonymous 401, roles outside the controls module 403); then
     `base_permission` for every action and the permissions of `action_permissions` for those named."""
 
-    permission_classes = [ModuleAccess]
     module = "controls"
-    base_permission: str | None = None
-    action_permissions: dict[str, str] = {}
-    lookup_value_regex = r"\d+"
-
-    def get_permissions(self):
-        checks = super().get_permissions()
-        required = self.action_permissions.get(self.action, self.base_permission)
-        if required:
-            self.required_permission = required
-            checks.append(HasPermission())
-        return checks
-
-    def _fake(self):
-        return getattr(self, "swagger_fake_view", False)
 
 
 # ---------------------------------------------------------------- lists
@@ -147,7 +127,7 @@ class ControlListViewSet(mixins.ListModelMixin, ControlsViewSet):
         return ControlListSerializer if self.action == "list" else ControlListDetailSerializer
 
     def _list(self, pk) -> ControlList:
-        return _visible_or_404(ControlList.objects.visible_to(self.request.user), pk)
+        return visible_or_404(ControlList.objects.visible_to(self.request.user), pk)
 
     def _detail(self, pk):
         clist, entries = selectors.list_detail(user=self.request.user, pk=pk)
@@ -390,7 +370,7 @@ class ControlledEnterpriseViewSet(mixins.ListModelMixin, ControlsViewSet):
         raw = (request.query_params.get("list") or "").strip()
         if not raw:
             raise exceptions.ValidationError({"list": [_("This field is required.")]})
-        clist = _visible_or_404(ControlList.objects.visible_to(request.user), raw)
+        clist = visible_or_404(ControlList.objects.visible_to(request.user), raw)
         page = self.paginate_queryset(selectors.controlled_list(user=request.user, clist=clist,
                                                                 filters=request.query_params))
         context = {**self.get_serializer_context(), "entry_names": selectors.entry_names(clist)}

@@ -15,13 +15,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal import permissions as perms
 from portal.api.pagination import NoCountPagination
-from portal.api.permissions import HasPermission, ModuleAccess
+from portal.api.viewsets import ModuleViewSet, visible_or_404
 from portal.models import Region
 
 from .. import selectors, services
@@ -90,32 +90,13 @@ def _lines_visible(user):
     return SurveyLine.objects.filter(perms.region_q(user, "report__enterprise__region"))
 
 
-def _visible_or_404(queryset, pk):
-    try:
-        return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-
 
 # ---------------------------------------------------------------- base
-class InventoryViewSet(viewsets.GenericViewSet):
+class InventoryViewSet(ModuleViewSet):
     """Module access for every action (anonymous 401, roles without the inventory module 403); the
     write actions named in `action_permissions` also need that permission (leaders: 403)."""
 
-    permission_classes = [ModuleAccess]
     module = "inventory"
-    action_permissions: dict[str, str] = {}
-
-    def get_permissions(self):
-        checks = super().get_permissions()
-        required = self.action_permissions.get(self.action)
-        if required:
-            self.required_permission = required
-            checks.append(HasPermission())
-        return checks
-
-    def _fake(self):
-        return getattr(self, "swagger_fake_view", False)
 
 
 def _writes(perm: str, *actions: str) -> dict[str, str]:
@@ -459,9 +440,9 @@ class SurveyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Inve
         """Open the enterprise's report for the campaign (a draft), or answer the one it has."""
         data = ReportOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = _visible_or_404(_campaigns_visible(request.user).select_related("region"),
+        campaign = visible_or_404(_campaigns_visible(request.user).select_related("region"),
                                    data.validated_data["campaign"])
-        enterprise = _visible_or_404(Enterprise.objects.visible_to(request.user).select_related("region"),
+        enterprise = visible_or_404(Enterprise.objects.visible_to(request.user).select_related("region"),
                                      data.validated_data["enterprise"])
         report, created = services.survey_report_open(actor=request.user, campaign=campaign, enterprise=enterprise)
         return Response(self._detail(report), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -534,7 +515,7 @@ class SurveyLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Invent
         data = SurveyLineCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = self._values(data.validated_data)
-        report = _visible_or_404(SurveyReport.objects.visible_to(request.user), values.pop("report"))
+        report = visible_or_404(SurveyReport.objects.visible_to(request.user), values.pop("report"))
         line = services.survey_line_save(actor=request.user, report=report, **values)
         return Response(self.get_serializer(self.get_queryset().get(pk=line.pk)).data,
                         status=status.HTTP_201_CREATED)

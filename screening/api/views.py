@@ -8,11 +8,10 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Case, CharField, Count, F, Prefetch, When
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -21,7 +20,7 @@ from inventory.api.views import substance_search
 from inventory.models import Substance
 from portal import permissions as perms
 from portal.api.pagination import NoCountPagination
-from portal.api.permissions import HasPermission, ModuleAccess
+from portal.api.viewsets import ModuleViewSet, visible_or_404
 
 from .. import profiles, services
 from ..choices import AssessmentStatus, Endpoint, RunStatus
@@ -62,37 +61,18 @@ from .serializers import (
 EFFECTIVE_TIER = Case(When(override_tier="", then=F("tier")), default=F("override_tier"), output_field=CharField())
 
 
-def _visible_or_404(queryset, pk):
-    try:
-        return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-
 
 def _results_visible(user):
     return ScreeningResult.objects.filter(perms.region_q(user, "run__region"))
 
 
 # ---------------------------------------------------------------- base
-class ScreeningViewSet(viewsets.GenericViewSet):
+class ScreeningViewSet(ModuleViewSet):
     """Module access for every action (anonymous 401, roles without the screening module 403); the
     write actions named in `action_permissions` also need that permission (leaders: 403, except for
     approving assessments)."""
 
-    permission_classes = [ModuleAccess]
     module = "screening"
-    action_permissions: dict[str, str] = {}
-
-    def get_permissions(self):
-        checks = super().get_permissions()
-        required = self.action_permissions.get(self.action)
-        if required:
-            self.required_permission = required
-            checks.append(HasPermission())
-        return checks
-
-    def _fake(self):
-        return getattr(self, "swagger_fake_view", False)
 
 
 # ---------------------------------------------------------------- hazard records
@@ -246,7 +226,7 @@ class ScreeningRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scre
                 .select_related("version__profile", "region").order_by("-created_at", "-pk"))
 
     def _run(self, pk):
-        return _visible_or_404(self._runs(), pk)
+        return visible_or_404(self._runs(), pk)
 
     def get_serializer_class(self):
         return ScreeningRunDetailSerializer if self.action == "retrieve" else ScreeningRunSerializer
@@ -404,7 +384,7 @@ class RiskAssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
         values = dict(data.validated_data)
         result = values.pop("result")
         if result is not None:
-            result = _visible_or_404(_results_visible(request.user).select_related(
+            result = visible_or_404(_results_visible(request.user).select_related(
                 "substance", "run__region", "run__version__profile"), result)
             values.setdefault("substance", result.substance)
             values.setdefault("region", result.run.region)
