@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from inventory.identifiers import cas_normalise
 from inventory.models import Substance, SubstanceGroup
@@ -380,6 +381,8 @@ def controlled_enterprises_derive(*, actor, clist: ControlList) -> dict:
         listed = cursor.fetchone()[0]
     result = {"listed": listed, "new": new, "dropped": dropped}
     audit_record(actor=actor, action="controlled.derive", obj=clist, after=result)
+    from portal.jobs import cockpit_refresh_soon
+    cockpit_refresh_soon("control")  # the derivation writes in SQL, past the models' signals
     return result
 
 
@@ -1310,7 +1313,8 @@ def inspection_record(*, actor, inspection: Inspection, inspected_on, result: st
                 title=_("Rectification: %(enterprise)s — %(finding)s") % {"enterprise": enterprise.name,
                                                                          "finding": text[:80]},
                 text=_("Finding: %(finding)s\nRequired: %(requirement)s") % {"finding": text,
-                                                                             "requirement": requirement})
+                                                                             "requirement": requirement},
+                label=pgettext("task label", "Rectification"))
             rectification.task = task
             rectification.save(update_fields=["task"])
             rectifications.append(rectification.pk)

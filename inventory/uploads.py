@@ -201,6 +201,8 @@ def import_commit(record_id: int) -> ImportRecord:
     except (PermissionDenied, ValidationError) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         return _fail(record, "；".join(messages))
+    from portal.jobs import cockpit_refresh_soon
+    cockpit_refresh_soon("survey")  # imports write by COPY, past the models' signals
     record.refresh_from_db()
     return record
 

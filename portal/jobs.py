@@ -11,3 +11,23 @@ from .celery import WORKER_HEARTBEAT_KEY
 def heartbeat():
     """Sent by beat every PORTAL_HEARTBEAT_INTERVAL_SECONDS; proves a worker takes jobs."""
     cache.set(WORKER_HEARTBEAT_KEY, time.time(), timeout=None)
+
+
+COCKPIT_DELAY = 5  # seconds: the writes of a burst share one refresh
+
+
+def cockpit_refresh_soon(group: str) -> None:
+    """Ask for a refresh of one group of cockpit panels ("tasks", "survey", "control") after the current
+    transaction commits, unless one is already waiting to start."""
+    from django.db import transaction
+    if cache.add(f"cockpit:pending:{group}", 1, COCKPIT_DELAY * 20):
+        transaction.on_commit(lambda: cockpit_refresh.apply_async(args=[[group]], countdown=COCKPIT_DELAY))
+
+
+@shared_task(name="portal.cockpit_refresh", ignore_result=True)
+def cockpit_refresh(groups=None):
+    """Recompute the cockpit's summaries (all groups when none are named)."""
+    from .services import cockpit_summaries_refresh
+    for group in groups or ():
+        cache.delete(f"cockpit:pending:{group}")  # writes from now on ask for the next refresh
+    return cockpit_summaries_refresh(groups=groups)

@@ -201,3 +201,23 @@ class Notification(models.Model):
     @property
     def is_read(self):
         return self.read_at is not None
+
+
+class CockpitSummary(models.Model):
+    """One panel of the leadership cockpit, computed ahead of time for a region and everything below it, one
+    plan (0: every plan there) and one survey year (0: every year), by the refresh job (see portal/summaries.py).
+    The cockpit reads these rows instead of aggregating a million survey lines per request."""
+
+    panel = models.CharField(max_length=20)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    plan_id = models.PositiveBigIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(default=0)
+    data = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "panel", "plan_id", "year"],
+                                               name="cockpit_summary_unique")]
+
+    def __str__(self):
+        return f"{self.panel} · {self.region_id} · {self.plan_id} · {self.year}"

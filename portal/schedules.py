@@ -9,6 +9,8 @@ PERIODIC_JOBS = [
     ("tasks.reminders", "tasks.reminders_scan", lambda: settings.PORTAL_REMINDER_SCAN_MINUTES * 60),
     # Hourly; the job itself requests each month's reports once (idempotent at the database).
     ("tasks.monthly_reports", "tasks.monthly_reports", lambda: 60 * 60),
+    # The cockpit's summaries, every panel; writes also ask for their own group at once (portal/jobs.py).
+    ("portal.cockpit_refresh", "portal.cockpit_refresh", lambda: settings.PORTAL_COCKPIT_REFRESH_SECONDS),
 ]
 
 

@@ -365,3 +365,29 @@ def notification_mark_read(*, user, notification: Notification) -> Notification:
 
 def notification_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# ---------------------------------------------------------------- the cockpit's summaries
+
+def cockpit_summaries_refresh(*, groups=None, today=None) -> dict:
+    """Recompute the cockpit's panels of `groups` (default: all) and store them, replacing what was there, in
+    one transaction: the cockpit never shows half a refresh. Returns {group: rows written}."""
+    from django.utils import timezone
+
+    from . import summaries
+    from .models import CockpitSummary
+    today = today or timezone.localdate()
+    tree = summaries.Tree()
+    written = {}
+    for group in groups or summaries.GROUPS:
+        figures = summaries.COMPUTE[group](tree, today)
+        now = timezone.now()
+        with transaction.atomic():
+            CockpitSummary.objects.bulk_create(
+                [CockpitSummary(panel=panel, region_id=region, plan_id=plan, year=year, data=data, refreshed_at=now)
+                 for (panel, region, plan, year), data in figures.items()],
+                update_conflicts=True, unique_fields=["region", "panel", "plan_id", "year"],
+                update_fields=["data", "refreshed_at"], batch_size=1000)
+            CockpitSummary.objects.filter(panel__in=summaries.GROUPS[group], refreshed_at__lt=now).delete()
+        written[group] = len(figures)
+    return written

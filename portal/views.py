@@ -193,7 +193,24 @@ def home(request):
 
 @module_required("cockpit")
 def cockpit(request):
-    return render(request, "portal/cockpit.html")
+    """The leadership cockpit: every panel from the summaries, for the region, plan and year chosen."""
+    from . import cockpit as presentation
+    figures = selectors.cockpit(user=request.user, region=request.GET.get("region"), plan=request.GET.get("plan"),
+                                year=request.GET.get("year"))
+    if request.GET.get("export") == "xlsx":
+        from .exports import workbook_response
+        return workbook_response(sheets=presentation.sheets(figures), filename="cockpit")
+    charts = presentation.charts(figures)
+    indicators = presentation.data(figures, "indicators")
+    for indicator in (indicators or {}).get("indicators", []):
+        indicator["charts"], indicator["chart_name"] = charts, f"indicator_{indicator['id']}"
+    return render(request, "portal/cockpit.html", {
+        "c": figures, "charts": charts,
+        "plan": presentation.data(figures, "plan"), "departments": presentation.data(figures, "departments"),
+        "deadlines": presentation.data(figures, "deadlines"), "survey": presentation.data(figures, "survey"),
+        "funnel": presentation.data(figures, "screening"), "control": presentation.data(figures, "control"),
+        "indicators": indicators,
+        "refreshed": {panel: entry["refreshed_at"] for panel, entry in figures["panels"].items()}})
 
 
 # ---------------------------------------------------------------- notifications

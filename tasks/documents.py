@@ -295,7 +295,29 @@ def document_context(*, plan, period: datetime.date, user, today: datetime.date 
         "chart_svg": department_chart_svg(departments),
         "overdue": overdue,
         "indicators": _indicators(plan=plan, user=user, period=period),
+        "cockpit": _cockpit(plan=plan, user=user),
     }
+
+
+def _cockpit(*, plan, user) -> dict | None:
+    """The survey, screening and control figures of the plan's region, for recipients of the cockpit: the same
+    selector as the cockpit page, its JSON and its xlsx export."""
+    from portal import permissions as perms
+    from portal.selectors import cockpit
+
+    if not perms.can_access_module(user, "cockpit"):
+        return None
+    figures = cockpit(user=user, region=plan.region.code, plan=plan.pk)
+    panels = {name: entry["data"] for name, entry in figures["panels"].items()}
+    refreshed = max((entry["refreshed_at"] for entry in figures["panels"].values()), default=None)
+    if not panels:
+        return None
+    labels = {"surveyed": "调查涉及", "screened": "已筛查", "high_concern": "高关注", "assessed": "已开展风险评估",
+              "proposed": "建议纳入管控"}
+    return {"region": figures["region"].name if figures["region"] else "", "survey": panels.get("survey"),
+            "funnel": [{"label": labels[s["key"]], "n": s["n"]} for s in (panels.get("screening") or {}).get("steps", [])],
+            "control": panels.get("control"), "refreshed": cn_date(timezone.localtime(refreshed).date())
+            if refreshed else ""}
 
 
 # ---------------------------------------------------------------- rendering

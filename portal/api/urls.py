@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .views import DepartmentViewSet, MeView, NotificationViewSet, RegionViewSet, TokenView
+from .views import DashboardView, DepartmentViewSet, MeView, NotificationViewSet, RegionViewSet, TokenView
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -11,5 +11,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("dashboard/", DashboardView.as_view(), name="api-dashboard"),
+    path("dashboard/<str:panel>/", DashboardView.as_view(), name="api-dashboard-panel"),
     *router.urls,
 ]

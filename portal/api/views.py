@@ -1,7 +1,8 @@
 import django_filters
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -100,3 +101,40 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(self.get_serializer(notification).data)
 
 
+
+
+def _dashboard_json(figures: dict, panels) -> dict:
+    region = figures["region"]
+    return {
+        "region": {"code": region.code, "name": region.name} if region else None,
+        "plan": figures["plan"] or None, "year": figures["year"] or None,
+        "regions": [{"code": r.code, "name": r.name} for r in figures["regions"]],
+        "plans": [{"id": pk, "title": title} for pk, title in figures["plans"]], "years": figures["years"],
+        "panels": {name: {"refreshed_at": entry["refreshed_at"].isoformat(), "data": entry["data"]}
+                   for name, entry in figures["panels"].items() if name in panels},
+    }
+
+
+class DashboardView(APIView):
+    """The cockpit's figures as JSON — the same selector as the page and the xlsx export. Query parameters:
+    region (code; the user's own region or one below it), plan (id), year. Each panel says when its figures
+    were last refreshed."""
+
+    permission_classes = [ModuleAccess]
+    module = "cockpit"
+
+    @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("plan", int),
+                               OpenApiParameter("year", int)],
+                   responses={200: inline_serializer("Dashboard", fields={
+                       "region": serializers.DictField(allow_null=True), "plan": serializers.IntegerField(allow_null=True),
+                       "year": serializers.IntegerField(allow_null=True), "regions": serializers.ListField(),
+                       "plans": serializers.ListField(), "years": serializers.ListField(),
+                       "panels": serializers.DictField()})})
+    def get(self, request, panel=None):
+        from portal.summaries import GROUPS
+        names = [p for group in GROUPS.values() for p in group]
+        if panel is not None and panel not in names:
+            raise Http404
+        figures = selectors.cockpit(user=request.user, region=request.query_params.get("region"),
+                                    plan=request.query_params.get("plan"), year=request.query_params.get("year"))
+        return Response(_dashboard_json(figures, [panel] if panel else names))

@@ -252,6 +252,8 @@ PORTAL_EVIDENCE_MAX_BYTES = env.int("PORTAL_EVIDENCE_MAX_BYTES", default=20 * 10
 PORTAL_PLAN_MAX_BYTES = env.int("PORTAL_PLAN_MAX_BYTES", default=5 * 1024 * 1024)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 # Inventory imports: files above the size below are checked and written by a Celery job with a progress bar.
+# The cockpit's summaries: a full refresh this often (writes refresh their own panels within seconds).
+PORTAL_COCKPIT_REFRESH_SECONDS = env.int("PORTAL_COCKPIT_REFRESH_SECONDS", default=60)
 # The public (no login) pages: requests per client address per minute before 429, and the cache lifetime.
 PORTAL_PUBLIC_RATE_LIMIT = env.int("PORTAL_PUBLIC_RATE_LIMIT", default=120)
 PORTAL_PUBLIC_CACHE_SECONDS = env.int("PORTAL_PUBLIC_CACHE_SECONDS", default=600)

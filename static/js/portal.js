@@ -115,6 +115,16 @@
       });
     }
     chart.setOption(spec.option, true);
+    // Drill-down: spec.links[i] is where a click on the i-th data item leads (same origin only).
+    if (spec.links && !el.getAttribute("data-echarts-linked")) {
+      el.setAttribute("data-echarts-linked", "1");
+      chart.on("click", function (params) {
+        var target = spec.links[params.dataIndex];
+        if (target && isSameOrigin(target)) {
+          window.location.href = target;
+        }
+      });
+    }
   }
 
   // Render every chart element under root (default: the whole document) that

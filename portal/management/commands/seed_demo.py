@@ -32,3 +32,7 @@ class Command(BaseCommand):
 
         for line in controls_demo_seed():
             self.stdout.write(line)
+        from portal.services import cockpit_summaries_refresh
+
+        written = cockpit_summaries_refresh()
+        self.stdout.write(f"领导驾驶舱：汇总 {sum(written.values())} 项")
