@@ -1,7 +1,15 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .views import DashboardView, DepartmentViewSet, MeView, NotificationViewSet, RegionViewSet, TokenView
+from .views import (
+    DashboardPanelView,
+    DashboardView,
+    DepartmentViewSet,
+    MeView,
+    NotificationViewSet,
+    RegionViewSet,
+    TokenView,
+)
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -12,6 +20,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("dashboard/", DashboardView.as_view(), name="api-dashboard"),
-    path("dashboard/<str:panel>/", DashboardView.as_view(), name="api-dashboard-panel"),
+    path("dashboard/<str:panel>/", DashboardPanelView.as_view(), name="api-dashboard-panel"),
     *router.urls,
 ]

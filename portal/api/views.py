@@ -115,6 +115,12 @@ def _dashboard_json(figures: dict, panels) -> dict:
     }
 
 
+DASHBOARD_RESPONSE = inline_serializer("Dashboard", fields={
+    "region": serializers.DictField(allow_null=True), "plan": serializers.IntegerField(allow_null=True),
+    "year": serializers.IntegerField(allow_null=True), "regions": serializers.ListField(),
+    "plans": serializers.ListField(), "years": serializers.ListField(), "panels": serializers.DictField()})
+
+
 class DashboardView(APIView):
     """The cockpit's figures as JSON — the same selector as the page and the xlsx export. Query parameters:
     region (code; the user's own region or one below it), plan (id), year. Each panel says when its figures
@@ -123,13 +129,9 @@ class DashboardView(APIView):
     permission_classes = [ModuleAccess]
     module = "cockpit"
 
-    @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("plan", int),
-                               OpenApiParameter("year", int)],
-                   responses={200: inline_serializer("Dashboard", fields={
-                       "region": serializers.DictField(allow_null=True), "plan": serializers.IntegerField(allow_null=True),
-                       "year": serializers.IntegerField(allow_null=True), "regions": serializers.ListField(),
-                       "plans": serializers.ListField(), "years": serializers.ListField(),
-                       "panels": serializers.DictField()})})
+    @extend_schema(operation_id="dashboard", parameters=[
+        OpenApiParameter("region", str), OpenApiParameter("plan", int), OpenApiParameter("year", int)],
+                   responses={200: DASHBOARD_RESPONSE})
     def get(self, request, panel=None):
         from portal.summaries import GROUPS
         names = [p for group in GROUPS.values() for p in group]
@@ -138,3 +140,13 @@ class DashboardView(APIView):
         figures = selectors.cockpit(user=request.user, region=request.query_params.get("region"),
                                     plan=request.query_params.get("plan"), year=request.query_params.get("year"))
         return Response(_dashboard_json(figures, [panel] if panel else names))
+
+
+class DashboardPanelView(DashboardView):
+    """One panel of the cockpit (plan, departments, deadlines, indicators, survey, screening, control)."""
+
+    @extend_schema(operation_id="dashboard_panel", parameters=[
+        OpenApiParameter("region", str), OpenApiParameter("plan", int), OpenApiParameter("year", int)],
+        responses={200: DASHBOARD_RESPONSE})
+    def get(self, request, panel=None):
+        return super().get(request, panel=panel)
