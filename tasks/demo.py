@@ -9,7 +9,7 @@ from django.db import transaction
 
 from portal.models import Department, Region, User
 
-from .models import ActionPlan, Indicator, Task
+from .models import ActionPlan, Indicator, IndicatorValue, Task
 from .services import plan_import, plan_publish, progress_report_review, progress_report_submit
 
 PLANS = [
@@ -18,6 +18,8 @@ PLANS = [
     ("inner-mongolia-2023.txt", "150000"),
 ]
 
+INDICATOR_TREND = [(datetime.date(2023, 12, 1), 52), (datetime.date(2024, 6, 1), 61), (datetime.date(2024, 12, 1), 68),
+                   (datetime.date(2025, 6, 1), 74), (datetime.date(2025, 12, 1), 78), (datetime.date(2026, 6, 1), 83)]
 INDICATORS = [
     # (plan file, name, unit, comparator, target, deadline, department)
     ("shuozhou-2023.txt", "农药包装废弃物回收率", "%", "gte", 80, datetime.date(2025, 12, 31), "朔州市农业农村局"),
@@ -52,11 +54,17 @@ def demo_plans_seed() -> list[str]:
                 plan_publish(actor=None, plan=plan)
                 done.append(f"{plan.title}：{plan.tasks.count()} 项任务，已发布")
         imported[filename] = plan
+    reporter = User.objects.filter(department__name="朔州市农业农村局").order_by("pk").first()
     for filename, name, unit, comparator, target, deadline, department in INDICATORS:
-        Indicator.objects.get_or_create(
+        indicator, _created = Indicator.objects.get_or_create(
             plan=imported[filename], name=name,
             defaults={"unit": unit, "comparator": comparator, "target": target, "deadline": deadline,
                       "department": Department.objects.get(name=department)})
+        if filename == "shuozhou-2023.txt" and reporter is not None and not indicator.values.exists():
+            # a half-yearly trend towards the 80 % target, for the cockpit
+            for period, value in INDICATOR_TREND:
+                IndicatorValue.objects.create(indicator=indicator, period=period, value=value, reported_by=reporter,
+                                              note="演示数据")
     plan = imported["shuozhou-2023.txt"]
     plan.refresh_from_db()
     _demo_progress(plan)
