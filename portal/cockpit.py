@@ -170,3 +170,14 @@ def sheets(cockpit: dict) -> list[tuple[str, list, list]]:
                 [[i["name"], f"{'≥' if i['comparator'] == 'gte' else '≤'}{i['target']}{i['unit']}", i["latest"],
                   "" if i["met"] is None else (_("yes") if i["met"] else _("no"))] for i in indicators]))
     return out
+
+
+INDICATORS_SHOWN = 12
+
+
+def indicators_shown(indicators: dict | None) -> list[dict]:
+    """The indicators the page draws: those not met first (then those with no value yet), at most
+    INDICATORS_SHOWN; the JSON and the export carry them all."""
+    rows = list((indicators or {}).get("indicators") or [])
+    rows.sort(key=lambda i: ({False: 0, None: 1, True: 2}[i["met"]], i["name"]))
+    return rows[:INDICATORS_SHOWN]

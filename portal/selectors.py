@@ -75,40 +75,75 @@ def audit_event_list(*, user, filters: dict | None = None) -> QuerySet[AuditEven
 
 # ---------------------------------------------------------------- the leadership cockpit
 
-def cockpit(*, user, region: str | None = None, plan: int | str | None = None, year: int | str | None = None) -> dict:
-    """Every panel of the cockpit for a region the user may see (their own by default, or one below it), a plan
-    (0: all) and a survey year (0: all), read from the summaries the refresh job keeps: a fixed handful of
-    queries whatever the size of the province. The page, the JSON API, the xlsx export and the monthly PDF
-    report all take their figures from here."""
+def cockpit_scope(*, user, region: str | None = None, plan=None, year=None) -> dict:
+    """What the viewer may choose in the cockpit and what they chose: the regions (their own and below; the
+    one asked for if it is among them, else their own), the published plans they see (the one asked for if it
+    is among them, else 0: all) and the survey year (0: the latest). The choices of a user are cached until
+    the next refresh of the summaries (which every change of a plan asks for)."""
+    from django.core.cache import cache
+
     from tasks.models import ActionPlan
 
-    from .models import CockpitSummary
-    from .summaries import CONTROL_PANELS, SURVEY_PANELS, TASK_PANELS
-
-    scope = perms.scope_region(user)
-    regions = Region.objects.order_by("path")
-    if scope is not None:
-        regions = regions.filter(path__startswith=scope.path)
-    elif not perms.sees_everything(user):
-        regions = regions.none()
-    regions = list(regions.only("pk", "code", "name", "level", "path"))
+    roles = ",".join(sorted(perms.user_roles(user)))  # already read for the module check: no query
+    key = (f"cockpit:scope:{cache.get_or_set(COCKPIT_VERSION_KEY, 1, None)}:{user.pk}:{user.department_id}:"
+           f"{roles}:{user.is_superuser}")
+    options = cache.get(key)
+    if options is None:
+        scope = perms.scope_region(user)
+        regions = Region.objects.order_by("path")
+        if scope is not None:
+            regions = regions.filter(path__startswith=scope.path)
+        elif not perms.sees_everything(user):
+            regions = regions.none()
+        regions = list(regions.only("pk", "code", "name", "level", "path"))
+        plans = list(ActionPlan.objects.visible_to(user).filter(status="published").order_by("-issued", "pk")
+                     .values_list("pk", "title"))
+        options = (regions, plans, scope.pk if scope is not None else None)
+        cache.set(key, options, 300)
+    regions, plans, own = options
     chosen = next((r for r in regions if r.code == str(region or "")), None) or \
-        next((r for r in regions if scope is not None and r.pk == scope.pk), None) or (regions[0] if regions else None)
-    plans = list(ActionPlan.objects.visible_to(user).filter(status="published").order_by("-issued", "pk")
-                 .values_list("pk", "title"))
+        next((r for r in regions if r.pk == own), None) or (regions[0] if regions else None)
     plan_id = _int(plan)
     if plan_id not in {pk for pk, _title in plans}:
         plan_id = 0
-    year_value = _int(year)
-    panels = {}
-    if chosen is not None:
-        rows = CockpitSummary.objects.filter(region=chosen).filter(
-            Q(panel__in=TASK_PANELS, plan_id=plan_id, year=0) | Q(panel__in=SURVEY_PANELS, plan_id=0, year=year_value)
-            | Q(panel__in=CONTROL_PANELS, plan_id=0, year=0)).values_list("panel", "data", "refreshed_at")
-        panels = {panel: {"data": data, "refreshed_at": refreshed_at} for panel, data, refreshed_at in rows}
-    years = ((panels.get("survey") or {}).get("data") or {}).get("years", [])
-    return {"region": chosen, "regions": regions, "plan": plan_id, "plans": plans, "year": year_value,
-            "years": years, "panels": panels}
+    return {"region": chosen, "regions": regions, "plan": plan_id, "plans": plans, "year": _int(year)}
+
+
+def cockpit_panels(*, region, plan: int, year: int) -> dict:
+    """The panels of one region, plan and year from the summaries the refresh job keeps: one query."""
+    from .models import CockpitSummary
+    from .summaries import CONTROL_PANELS, SURVEY_PANELS, TASK_PANELS
+
+    if region is None:
+        return {}
+    rows = CockpitSummary.objects.filter(region=region).filter(
+        Q(panel__in=TASK_PANELS, plan_id=plan, year=0) | Q(panel__in=SURVEY_PANELS, plan_id=0, year=year)
+        | Q(panel__in=CONTROL_PANELS, plan_id=0, year=0)).values_list("panel", "data", "refreshed_at")
+    return {panel: {"data": data, "refreshed_at": refreshed_at} for panel, data, refreshed_at in rows}
+
+
+def cockpit(*, user, region: str | None = None, plan=None, year=None) -> dict:
+    """Every panel of the cockpit for what the viewer may see and chose (see cockpit_scope): a fixed handful of
+    queries whatever the size of the province. The page, the JSON API, the xlsx export and the monthly PDF
+    report all take their figures from here."""
+    figures = cockpit_scope(user=user, region=region, plan=plan, year=year)
+    figures["panels"] = cockpit_panels(region=figures["region"], plan=figures["plan"], year=figures["year"])
+    figures["years"] = ((figures["panels"].get("survey") or {}).get("data") or {}).get("years", [])
+    return figures
+
+
+def cockpit_cache_key(kind: str, scope: dict) -> str:
+    """The cache key of a rendered cockpit (page fragment or JSON) for a region, plan and year: it carries the
+    summaries' version, which every refresh bumps, so a refresh shows at once."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    version = cache.get_or_set(COCKPIT_VERSION_KEY, 1, None)
+    region = scope["region"].pk if scope["region"] else 0
+    return f"cockpit:{kind}:{version}:{get_language()}:{region}:{scope['plan']}:{scope['year']}"
+
+
+COCKPIT_VERSION_KEY = "cockpit:version"
 
 
 def _int(value) -> int:

@@ -390,4 +390,11 @@ def cockpit_summaries_refresh(*, groups=None, today=None) -> dict:
                 update_fields=["data", "refreshed_at"], batch_size=1000)
             CockpitSummary.objects.filter(panel__in=summaries.GROUPS[group], refreshed_at__lt=now).delete()
         written[group] = len(figures)
+    from django.core.cache import cache
+
+    from .selectors import COCKPIT_VERSION_KEY
+    try:  # rendered cockpits of the old figures are no longer used
+        cache.incr(COCKPIT_VERSION_KEY)
+    except ValueError:
+        cache.set(COCKPIT_VERSION_KEY, 2, None)
     return written

@@ -275,10 +275,14 @@ def _funnel(tree: Tree, years) -> dict:
     with connection.cursor() as cursor:
         for step, sql in steps.items():
             cursor.execute(sql, [high] if "%s" in sql else [])
+            leaf = defaultdict(set)  # (region, year) → substances, as read
             for region_id, year, substance_id in cursor.fetchall():
+                leaf[(region_id, year)].add(substance_id)
+            # then whole sets up the tree (set union runs in C, one per region and ancestor)
+            for (region_id, year), substances in leaf.items():
                 for r in tree.up(region_id):
-                    sets[(r, year)][step].add(substance_id)
-                    sets[(r, 0)][step].add(substance_id)
+                    sets[(r, year)][step] |= substances
+                    sets[(r, 0)][step] |= substances
     out = {}
     for key, by_step in sets.items():
         out[key] = {"steps": [{"key": k, "n": len(by_step.get(k, ()))}

@@ -1,5 +1,7 @@
 import django_filters
-from django.http import Http404
+import orjson
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -103,16 +105,19 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
 
 
-def _dashboard_json(figures: dict, panels) -> dict:
-    region = figures["region"]
-    return {
-        "region": {"code": region.code, "name": region.name} if region else None,
-        "plan": figures["plan"] or None, "year": figures["year"] or None,
-        "regions": [{"code": r.code, "name": r.name} for r in figures["regions"]],
-        "plans": [{"id": pk, "title": title} for pk, title in figures["plans"]], "years": figures["years"],
-        "panels": {name: {"refreshed_at": entry["refreshed_at"].isoformat(), "data": entry["data"]}
-                   for name, entry in figures["panels"].items() if name in panels},
-    }
+def _dashboard_panels_json(scope: dict) -> tuple[bytes, list]:
+    """The panels of a region, plan and year as JSON, cached until the next refresh of the summaries (the same
+    for every viewer who chose them)."""
+    from django.core.cache import cache
+    key = selectors.cockpit_cache_key("json", scope)
+    content = cache.get(key)
+    if content is None:
+        panels = selectors.cockpit_panels(region=scope["region"], plan=scope["plan"], year=scope["year"])
+        content = (orjson.dumps({name: {"refreshed_at": entry["refreshed_at"].isoformat(), "data": entry["data"]}
+                                 for name, entry in panels.items()}),
+                   ((panels.get("survey") or {}).get("data") or {}).get("years", []))
+        cache.set(key, content, settings.PORTAL_COCKPIT_REFRESH_SECONDS * 5)
+    return content
 
 
 DASHBOARD_RESPONSE = inline_serializer("Dashboard", fields={
@@ -137,9 +142,19 @@ class DashboardView(APIView):
         names = [p for group in GROUPS.values() for p in group]
         if panel is not None and panel not in names:
             raise Http404
-        figures = selectors.cockpit(user=request.user, region=request.query_params.get("region"),
-                                    plan=request.query_params.get("plan"), year=request.query_params.get("year"))
-        return Response(_dashboard_json(figures, [panel] if panel else names))
+        scope = selectors.cockpit_scope(user=request.user, region=request.query_params.get("region"),
+                                        plan=request.query_params.get("plan"), year=request.query_params.get("year"))
+        panels, years = _dashboard_panels_json(scope)
+        if panel is not None:
+            panels = orjson.dumps({k: v for k, v in orjson.loads(panels).items() if k == panel})
+        region = scope["region"]
+        body = orjson.dumps({
+            "region": {"code": region.code, "name": region.name} if region else None,
+            "plan": scope["plan"] or None, "year": scope["year"] or None,
+            "regions": [{"code": r.code, "name": r.name} for r in scope["regions"]],
+            "plans": [{"id": pk, "title": title} for pk, title in scope["plans"]], "years": years,
+            "panels": orjson.Fragment(panels)})
+        return HttpResponse(body, content_type="application/json")
 
 
 class DashboardPanelView(DashboardView):
