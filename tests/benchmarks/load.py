@@ -82,3 +82,51 @@ def locust(base: str, paths: list[str], *, users: int = 20, seconds: int = 20, c
     return {"p50": float(total["50%"]), "p95": float(total["95%"]), "p99": float(total["99%"]),
             "requests": int(total["Request Count"]), "errors": int(total["Failure Count"]),
             "rps": float(total["Requests/s"])}
+
+
+def _worker_env(env: dict | None = None) -> dict:
+    """The environment of serve(), plus the broker and result backend this process uses, so that a job sent
+    from here reaches the worker."""
+    from django.conf import settings
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DATABASE_URL": _database_url(),
+            "REDIS_URL": settings.CACHES["default"]["LOCATION"], "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND, **(env or {})}
+
+
+@contextlib.contextmanager
+def worker(*, queues: str = "celery", concurrency: int = 1, env: dict | None = None, timeout: float = 90):
+    """A real Celery worker (`celery -A portal worker -Q <queues> -c <concurrency>`) on the benchmark database and
+    Redis, with the same environment as serve(). Ready when it has run a portal.heartbeat sent from here (the job
+    sets the worker heartbeat key in the shared cache); yields the Popen. Stopped (warm shutdown) on exit."""
+    import signal
+
+    from django.core.cache import cache
+
+    from portal.celery import WORKER_HEARTBEAT_KEY
+    from portal.jobs import heartbeat
+
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    cache.delete(WORKER_HEARTBEAT_KEY)
+    process = subprocess.Popen(
+        [str(BIN / "celery"), "-A", "portal", "worker", "-Q", queues, "-c", str(concurrency), "--loglevel", "warning",
+         "--without-gossip", "--without-mingle", "-n", f"bench-{os.getpid()}@%h"],
+        cwd=ROOT, env=_worker_env(env), stdout=log, stderr=log, start_new_session=True)
+    try:
+        heartbeat.delay()
+        deadline = time.time() + timeout
+        while cache.get(WORKER_HEARTBEAT_KEY) is None:
+            if process.poll() is not None or time.time() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"the Celery worker did not start: {log.read()[-2000:]}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+        os.unlink(log.name)
