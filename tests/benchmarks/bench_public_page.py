@@ -23,7 +23,8 @@ def _seed():
     from portal.models import Region
 
     province, _ = Region.objects.get_or_create(code=PROVINCE, defaults={"name": "基准省", "level": "province"})
-    city, _ = Region.objects.get_or_create(code=CITY, defaults={"name": "基准市", "level": "city", "parent": province})
+    city, _ = Region.objects.get_or_create(code=CITY, defaults={"name": "基准市", "level": "prefecture",
+                                                            "parent": province})
     counties = [Region.objects.get_or_create(code=f"9801{i:02d}", defaults={"name": f"基准{i}区", "level": "county",
                                                                             "parent": city})[0] for i in range(1, 11)]
     if not ControlList.objects.filter(kind="national_key").exists():

@@ -12,7 +12,8 @@ Measured:
     panel counts it: target ≤ 60 s;
   * SQL queries per request of the page and of the JSON (several filters; target ≤ 15 and the same for all).
 
-Idempotent on an existing benchmark database: seed_scale's data and the cockpit's plans are written only when
+Named to run after the import benchmarks (they need a database without seed_scale's enterprises) and before
+bench_scale_controls and bench_screening, which reuse its data. Idempotent on an existing benchmark database: seed_scale's data and the cockpit's plans are written only when
 missing. Needs the database that tests/benchmarks/run.py prepares.
 
     BENCH_COCKPIT_PROFILE=1   also print the 25 costliest functions of each compute function (cProfile)"""
