@@ -75,7 +75,7 @@ def audit_event_list(*, user, filters: dict | None = None) -> QuerySet[AuditEven
 
 # ---------------------------------------------------------------- the leadership cockpit
 
-def cockpit_scope(*, user, region: str | None = None, plan=None, year=None) -> dict:
+def cockpit_scope(*, user, region: str | None = None, plan=None, year=None, cached: bool = True) -> dict:
     """What the viewer may choose in the cockpit and what they chose: the regions (their own and below; the
     one asked for if it is among them, else their own), the published plans they see (the one asked for if it
     is among them, else 0: all) and the survey year (0: the latest). The choices of a user are cached until
@@ -87,7 +87,7 @@ def cockpit_scope(*, user, region: str | None = None, plan=None, year=None) -> d
     roles = ",".join(sorted(perms.user_roles(user)))  # already read for the module check: no query
     key = (f"cockpit:scope:{cache.get_or_set(COCKPIT_VERSION_KEY, 1, None)}:{user.pk}:{user.department_id}:"
            f"{roles}:{user.is_superuser}")
-    options = cache.get(key)
+    options = cache.get(key) if cached else None
     if options is None:
         scope = perms.scope_region(user)
         regions = Region.objects.order_by("path")
@@ -99,7 +99,8 @@ def cockpit_scope(*, user, region: str | None = None, plan=None, year=None) -> d
         plans = list(ActionPlan.objects.visible_to(user).filter(status="published").order_by("-issued", "pk")
                      .values_list("pk", "title"))
         options = (regions, plans, scope.pk if scope is not None else None)
-        cache.set(key, options, 300)
+        if cached:
+            cache.set(key, options, 300)
     regions, plans, own = options
     chosen = next((r for r in regions if r.code == str(region or "")), None) or \
         next((r for r in regions if r.pk == own), None) or (regions[0] if regions else None)
@@ -122,11 +123,11 @@ def cockpit_panels(*, region, plan: int, year: int) -> dict:
     return {panel: {"data": data, "refreshed_at": refreshed_at} for panel, data, refreshed_at in rows}
 
 
-def cockpit(*, user, region: str | None = None, plan=None, year=None) -> dict:
+def cockpit(*, user, region: str | None = None, plan=None, year=None, cached: bool = True) -> dict:
     """Every panel of the cockpit for what the viewer may see and chose (see cockpit_scope): a fixed handful of
     queries whatever the size of the province. The page, the JSON API, the xlsx export and the monthly PDF
     report all take their figures from here."""
-    figures = cockpit_scope(user=user, region=region, plan=plan, year=year)
+    figures = cockpit_scope(user=user, region=region, plan=plan, year=year, cached=cached)
     figures["panels"] = cockpit_panels(region=figures["region"], plan=figures["plan"], year=figures["year"])
     figures["years"] = ((figures["panels"].get("survey") or {}).get("data") or {}).get("years", [])
     return figures

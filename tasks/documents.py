@@ -307,7 +307,7 @@ def _cockpit(*, plan, user) -> dict | None:
 
     if not perms.can_access_module(user, "cockpit"):
         return None
-    figures = cockpit(user=user, region=plan.region.code, plan=plan.pk)
+    figures = cockpit(user=user, region=plan.region.code, plan=plan.pk, cached=False)  # a job: read it fresh
     panels = {name: entry["data"] for name, entry in figures["panels"].items()}
     refreshed = max((entry["refreshed_at"] for entry in figures["panels"].values()), default=None)
     if not panels:
