@@ -181,3 +181,33 @@ def indicators_shown(indicators: dict | None) -> list[dict]:
     rows = list((indicators or {}).get("indicators") or [])
     rows.sort(key=lambda i: ({False: 0, None: 1, True: 2}[i["met"]], i["name"]))
     return rows[:INDICATORS_SHOWN]
+
+
+def panels_html(scope: dict, *, request=None) -> tuple[str, list]:
+    """The HTML of every panel for a region, plan and year, and the survey years to choose from. It is the same
+    for everyone who chose them, so it is cached until the next refresh of the summaries."""
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+
+    from . import selectors
+    key = selectors.cockpit_cache_key("page", scope)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    panels = selectors.cockpit_panels(region=scope["region"], plan=scope["plan"], year=scope["year"])
+    figures = {**scope, "panels": panels}
+    drawn = charts(figures)
+    indicators = data(figures, "indicators")
+    shown = indicators_shown(indicators)
+    for indicator in shown:
+        indicator["charts"], indicator["chart_name"] = drawn, f"indicator_{indicator['id']}"
+    html = render_to_string("portal/partials/_cockpit_panels.html", {
+        "c": figures, "charts": drawn, "plan": data(figures, "plan"), "departments": data(figures, "departments"),
+        "deadlines": data(figures, "deadlines"), "survey": data(figures, "survey"),
+        "funnel": data(figures, "screening"), "control": data(figures, "control"), "indicators": shown,
+        "indicators_total": len((indicators or {}).get("indicators", [])),
+        "refreshed": {panel: entry["refreshed_at"] for panel, entry in panels.items()}}, request=request)
+    years = ((panels.get("survey") or {}).get("data") or {}).get("years", [])
+    cache.set(key, (html, years), settings.PORTAL_COCKPIT_REFRESH_SECONDS * 5)
+    return html, years

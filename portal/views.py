@@ -193,41 +193,16 @@ def home(request):
 
 @module_required("cockpit")
 def cockpit(request):
-    """The leadership cockpit: every panel from the summaries, for the region, plan and year chosen. The panels'
-    HTML is the same for everyone who chose the same region, plan and year, so it is cached until the next
-    refresh of the summaries; only the header (the viewer's choices) is rendered per request."""
-    from django.core.cache import cache
-    from django.template.loader import render_to_string
-
+    """The leadership cockpit for the region, plan and year chosen: the viewer's choices rendered per request,
+    the panels from the cache (see portal.cockpit.panels_html)."""
     from . import cockpit as presentation
-    scope = selectors.cockpit_scope(user=request.user, region=request.GET.get("region"),
-                                    plan=request.GET.get("plan"), year=request.GET.get("year"))
+    params = {"region": request.GET.get("region"), "plan": request.GET.get("plan"), "year": request.GET.get("year")}
     if request.GET.get("export") == "xlsx":
         from .exports import workbook_response
-        figures = selectors.cockpit(user=request.user, region=request.GET.get("region"),
-                                    plan=request.GET.get("plan"), year=request.GET.get("year"))
+        figures = selectors.cockpit(user=request.user, **params)
         return workbook_response(sheets=presentation.sheets(figures), filename="cockpit")
-    key = selectors.cockpit_cache_key("page", scope)
-    cached = cache.get(key)
-    if cached is None:
-        panels = selectors.cockpit_panels(region=scope["region"], plan=scope["plan"], year=scope["year"])
-        figures = {**scope, "panels": panels}
-        charts = presentation.charts(figures)
-        indicators = presentation.data(figures, "indicators")
-        shown = presentation.indicators_shown(indicators)
-        for indicator in shown:
-            indicator["charts"], indicator["chart_name"] = charts, f"indicator_{indicator['id']}"
-        html = render_to_string("portal/partials/_cockpit_panels.html", {
-            "c": figures, "charts": charts,
-            "plan": presentation.data(figures, "plan"), "departments": presentation.data(figures, "departments"),
-            "deadlines": presentation.data(figures, "deadlines"), "survey": presentation.data(figures, "survey"),
-            "funnel": presentation.data(figures, "screening"), "control": presentation.data(figures, "control"),
-            "indicators": shown, "indicators_total": len((indicators or {}).get("indicators", [])),
-            "refreshed": {panel: entry["refreshed_at"] for panel, entry in panels.items()}}, request=request)
-        years = ((panels.get("survey") or {}).get("data") or {}).get("years", [])
-        cached = (html, years)
-        cache.set(key, cached, settings.PORTAL_COCKPIT_REFRESH_SECONDS * 5)
-    html, years = cached
+    scope = selectors.cockpit_scope(user=request.user, **params)
+    html, years = presentation.panels_html(scope, request=request)
     return render(request, "portal/cockpit.html", {"c": {**scope, "years": years}, "panels_html": html})
 
 
