@@ -15,7 +15,8 @@ from inventory.identifiers import uscc_check_char
 from inventory.models import Enterprise, Substance, SurveyCampaign, SurveyReport
 from portal.models import Department, Region
 from portal.services import reference_load, roles_sync
-from tests.factories import TEST_PASSWORD, ActionPlanFactory, UserFactory
+from tests.e2e.helpers import sign_in
+from tests.factories import ActionPlanFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,14 +47,6 @@ def data(tmp_path, settings):
                         quantity=Decimal("3.75"))
     return {"enterprise": enterprise, "plan": plan, "national": ControlList.objects.get(kind="national_key")}
 
-
-def sign_in(page, username):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.get_by_test_id("home-title").wait_for()
 
 
 def test_bureau_publishes_the_list_and_turns_an_exemption_into_a_task(page, browser, live_server, data):

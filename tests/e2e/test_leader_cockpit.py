@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from portal.models import Department, Region
 from portal.services import cockpit_summaries_refresh, reference_load, roles_sync
 from tasks.models import Evidence
+from tests.e2e.helpers import sign_in
 from tests.factories import (
-    TEST_PASSWORD,
     ActionPlanFactory,
     ProgressReportFactory,
     TaskAssignmentFactory,
@@ -59,13 +59,6 @@ def data(tmp_path, settings):
     cockpit_summaries_refresh()
     return {"worst": worst, "agri": agri, "county": county}
 
-
-def sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.get_by_test_id("home-title").wait_for()
 
 
 PAINTED = """(el) => {

@@ -14,7 +14,8 @@ from portal.models import Department, Region
 from portal.services import reference_load, roles_sync
 from screening import services
 from screening.models import ControlProposal, ScreeningResult, ScreeningRun
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.e2e.helpers import sign_in
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -61,14 +62,6 @@ def data(tmp_path, settings):
                             quantity=Decimal(quantity), dispersive_use=dispersive, emission_air=Decimal("0.1"))
     return {"pfos": pfos, "sccp": sccp, "dcm": dcm}
 
-
-def sign_in(page, username):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.get_by_test_id("home-title").wait_for()
 
 
 def start_run(page, profile_label, title):

@@ -12,7 +12,8 @@ from inventory.identifiers import uscc_check_char
 from inventory.models import Enterprise, ImportRecord, Substance, SurveyCampaign, SurveyLine, SurveyReport
 from portal.models import Department, Region
 from portal.services import reference_load, roles_sync
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.e2e.helpers import sign_in
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -43,14 +44,6 @@ def survey(tmp_path, settings):
                                              region=bureau.region, deadline=datetime.date(2026, 6, 30))
     return {"enterprise": enterprise, "campaign": campaign}
 
-
-def sign_in(page, username):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.get_by_test_id("home-title").wait_for()
 
 
 def fill_template(path, out, code, mistakes: bool):

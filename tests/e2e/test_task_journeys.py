@@ -11,7 +11,8 @@ from django.conf import settings
 from portal.models import DepartmentAlias
 from portal.services import reference_load, roles_sync
 from tasks.models import ActionPlan, ProgressReport, Task
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.e2e.helpers import sign_in
+from tests.factories import UserFactory
 from tests.tasks.conftest import PDF
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -36,14 +37,6 @@ def people(tmp_path, settings):
         "liqiang": UserFactory(username="liqiang", real_name="李强", department=agri, roles=["department_officer"]),
     }
 
-
-def sign_in(page, username):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.get_by_test_id("home-title").wait_for()
 
 
 def test_bureau_imports_maps_publishes_and_officer_reports(page, people, tmp_path):
