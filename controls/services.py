@@ -684,6 +684,26 @@ def measure_departments(measure: ControlMeasure) -> set[int]:
                   .values_list("department_id", flat=True)))
 
 
+def measures_answerable(*, actor, measure_ids) -> set[int]:
+    """Of `measure_ids`, the measures whose implementation status `actor` may set: every one for the bureau;
+    for a department officer, those naming the officer's department or given to it by a task. Two queries
+    whatever the number of measures."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from tasks.models import TaskLink
+    ids = set(measure_ids)
+    if perms.can(actor, "controls.manage_controlledenterprise"):
+        return ids
+    if not perms.can(actor, "controls.update_measure_status") or not actor.department_id:
+        return set()
+    named = ControlMeasure.departments.through.objects.filter(
+        controlmeasure_id__in=ids, department_id=actor.department_id).values_list("controlmeasure_id", flat=True)
+    tasked = TaskLink.objects.filter(
+        content_type=ContentType.objects.get_for_model(ControlMeasure), object_id__in=ids,
+        task__assignments__department_id=actor.department_id).values_list("object_id", flat=True)
+    return set(named) | set(tasked)
+
+
 # ---------------------------------------------------------------- managing the controlled-enterprise list
 
 def applicable_entries(controlled) -> set[int]:
@@ -788,8 +808,7 @@ def controlled_measure_status_set(*, actor, controlled, measure: ControlMeasure,
             raise PermissionDenied(_("You do not have permission to do this."))
         if not ControlledEnterprise.objects.visible_to(actor).filter(pk=controlled.pk).exists():
             raise PermissionDenied(_("This region is outside your scope."))
-        if (not perms.can(actor, "controls.manage_controlledenterprise")
-                and actor.department_id not in measure_departments(measure)):
+        if not measures_answerable(actor=actor, measure_ids=[measure.pk]):
             raise PermissionDenied(_("Only a department responsible for this measure can update its status."))
     if measure.entry.list_id != controlled.list_id or measure.entry.number not in applicable_entries(controlled):
         raise ValidationError({"measure": _("This measure does not apply to the enterprise.")})

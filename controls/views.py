@@ -287,16 +287,11 @@ def list_export(request, pk, what):
 def controlled_detail(request, pk):
     controlled, entries = selectors.controlled_detail(user=request.user, pk=pk)
     can_manage = perms.can(request.user, "controls.manage_controlledenterprise")
-    if can_manage:
-        editable = None  # every measure
-    elif perms.can(request.user, "controls.update_measure_status"):
-        editable = {m.pk for e in entries for m in e.measures.all()
-                    if request.user.department_id in services.measure_departments(m)}
-    else:
-        editable = set()
+    editable = services.measures_answerable(actor=request.user,
+                                            measure_ids=[m.pk for e in entries for m in e.measures.all()])
     for entry in entries:
         for measure in entry.measures.all():
-            measure.editable = editable is None or measure.pk in editable
+            measure.editable = measure.pk in editable
     activities = dict(Activity.choices)
     for basis in (controlled.basis or {}).get("entries", []):
         basis["activity_label"] = activities.get(basis.get("activity"), basis.get("activity"))

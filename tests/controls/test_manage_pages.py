@@ -190,3 +190,22 @@ def test_export_of_entries_reimports_unchanged_through_the_import_flow(users, re
     draft = services.list_edition_create(actor=None, clist=national, edition="2025年版", year=2025)
     page = client.get(reverse("controls:list_detail", args=[draft.pk])).content.decode()
     assert f"kind=control_entries&amp;target={draft.pk}" not in page  # national list: reference data, no import
+
+
+def test_an_officers_enterprise_page_asks_once_which_measures_are_theirs(users, inventory, national):
+    """Which measures a department may update is read for all of them at once, not per measure."""
+    _accept(inventory)
+    services.controlled_enterprises_derive(actor=None, clist=national)
+    listed = ControlledEnterprise.objects.get(list=national)
+    client = login(users["department_officer"])
+    url = reverse("controls:controlled_detail", args=[listed.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    entry = national.entries.get(number=1)
+    for i in range(6):
+        entry.measures.create(type="monitoring", scope=f"监测{i}").departments.add(users["department_officer"].department)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert len(many) == len(few)
+    assert page.content.decode().count('data-testid="save-status"') == 6  # only the officer's department's
