@@ -211,3 +211,50 @@ def panels_html(scope: dict, *, request=None) -> tuple[str, list]:
     years = ((panels.get("survey") or {}).get("data") or {}).get("years", [])
     cache.set(key, (html, years), settings.PORTAL_COCKPIT_REFRESH_SECONDS * 5)
     return html, years
+
+
+# Rendered in place of the CSRF token, which is put in on the way out: a cached page serves every request of the
+# same viewer, and each gets a token of its own.
+CSRF_PLACEHOLDER = "portal-cockpit-csrf-token"
+
+
+def page(request, params: dict):
+    """The whole cockpit page of one viewer for the region, plan and year asked for.
+
+    Leaders keep the cockpit open and reload it, so the page is cached per viewer until the next refresh of the
+    summaries: its key carries the summaries' version, the language, the address asked for and everything of the
+    viewer the page shows or decides by (roles, department, name, unread notifications). What differs per
+    request is the CSRF token, put in on the way out. A page with messages waiting is rendered and not cached:
+    the messages are shown once."""
+    import hashlib
+
+    from django.conf import settings
+    from django.contrib.messages import get_messages
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+    from django.shortcuts import render
+    from django.utils.translation import get_language
+
+    from . import permissions as perms
+    from . import selectors
+
+    user = request.user
+    key = None
+    if not len(get_messages(request)):
+        viewer = "\x1f".join([str(user.pk), str(user.department_id), ",".join(sorted(perms.user_roles(user))),
+                              str(user.is_superuser), user.username, user.real_name, request.get_full_path()])
+        key = (f"cockpit:whole:{selectors.cockpit_version()}:{get_language()}:"
+               f"{selectors.notification_unread_count(user=user)}:{hashlib.sha256(viewer.encode()).hexdigest()}")
+        html = cache.get(key)
+        if html is not None:
+            return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    scope = selectors.cockpit_scope(user=user, **params)
+    panels, years = panels_html(scope, request=request)
+    response = render(request, "portal/cockpit.html", {"c": {**scope, "years": years}, "panels_html": panels,
+                                                       "csrf_token": CSRF_PLACEHOLDER})
+    html = response.content.decode()
+    if key is not None:
+        cache.set(key, html, settings.PORTAL_COCKPIT_REFRESH_SECONDS * 5)
+    response.content = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return response

@@ -22,11 +22,11 @@ def shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"portal_name": settings.PORTAL_SITE_NAME}
-    nav = [
-        {"url": reverse(url), "label": label, "icon": icon, "active": request.path.startswith(reverse(url))}
-        for module, url, label, icon in NAVIGATION
-        if perms.can_access_module(user, module)
-    ]
+    nav = []
+    for module, name, label, icon in NAVIGATION:
+        if perms.can_access_module(user, module):
+            url = reverse(name)
+            nav.append({"url": url, "label": label, "icon": icon, "active": request.path.startswith(url)})
     roles = perms.user_roles(user)
     return {
         "portal_name": settings.PORTAL_SITE_NAME,

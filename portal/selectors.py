@@ -85,8 +85,7 @@ def cockpit_scope(*, user, region: str | None = None, plan=None, year=None, cach
     from tasks.models import ActionPlan
 
     roles = ",".join(sorted(perms.user_roles(user)))  # already read for the module check: no query
-    key = (f"cockpit:scope:{cache.get_or_set(COCKPIT_VERSION_KEY, 1, None)}:{user.pk}:{user.department_id}:"
-           f"{roles}:{user.is_superuser}")
+    key = f"cockpit:scope:{cockpit_version()}:{user.pk}:{user.department_id}:{roles}:{user.is_superuser}"
     options = cache.get(key) if cached else None
     if options is None:
         scope = perms.scope_region(user)
@@ -136,15 +135,20 @@ def cockpit(*, user, region: str | None = None, plan=None, year=None, cached: bo
 def cockpit_cache_key(kind: str, scope: dict) -> str:
     """The cache key of a rendered cockpit (page fragment or JSON) for a region, plan and year: it carries the
     summaries' version, which every refresh bumps, so a refresh shows at once."""
-    from django.core.cache import cache
     from django.utils.translation import get_language
 
-    version = cache.get_or_set(COCKPIT_VERSION_KEY, 1, None)
     region = scope["region"].pk if scope["region"] else 0
-    return f"cockpit:{kind}:{version}:{get_language()}:{region}:{scope['plan']}:{scope['year']}"
+    return f"cockpit:{kind}:{cockpit_version()}:{get_language()}:{region}:{scope['plan']}:{scope['year']}"
 
 
 COCKPIT_VERSION_KEY = "cockpit:version"
+
+
+def cockpit_version() -> int:
+    """The summaries' version: every refresh bumps it, and every cached cockpit carries it in its key."""
+    from django.core.cache import cache
+
+    return cache.get_or_set(COCKPIT_VERSION_KEY, 1, None)
 
 
 def _int(value) -> int:

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from .models import Region
 
@@ -68,7 +69,7 @@ def compute_tasks(tree: Tree, today: datetime.date) -> dict:
     soon = today + datetime.timedelta(days=30)
     plans = {p["pk"]: p for p in ActionPlan.objects.filter(status="published").values("pk", "title", "region_id")}
     tasks = list(Task.objects.filter(plan_id__in=plans).values(
-        "pk", "plan_id", "label", "title", "deadline", "status", "progress", "closed_at"))
+        "pk", "plan_id", "label", "title", "deadline", "status", "progress", "completed_at", "closed_at"))
     lead = {}
     by_task = defaultdict(list)
     departments = {}
@@ -93,8 +94,9 @@ def compute_tasks(tree: Tree, today: datetime.date) -> dict:
         effective = "overdue" if late else t["status"]
         alert = "red" if late else ("blue" if not done and t["deadline"] and t["deadline"] <= today +
                                     datetime.timedelta(days=settings.PORTAL_DUE_SOON_DAYS) else "")
-        on_time = done and t["deadline"] is not None and (t["closed_at"] is None or
-                                                          t["closed_at"].date() <= t["deadline"])
+        finished = t["completed_at"] or t["closed_at"]  # neither: recorded as done without a date, counted on time
+        on_time = done and t["deadline"] is not None and (finished is None or
+                                                          timezone.localdate(finished) <= t["deadline"])
         due = done or late
         section = _section(t["label"])
         row = {"id": t["pk"], "label": t["label"], "title": t["title"],

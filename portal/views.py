@@ -193,17 +193,15 @@ def home(request):
 
 @module_required("cockpit")
 def cockpit(request):
-    """The leadership cockpit for the region, plan and year chosen: the viewer's choices rendered per request,
-    the panels from the cache (see portal.cockpit.panels_html)."""
+    """The leadership cockpit for the region, plan and year chosen (see portal.cockpit.page: the whole page is
+    cached per viewer until the next refresh of the summaries)."""
     from . import cockpit as presentation
     params = {"region": request.GET.get("region"), "plan": request.GET.get("plan"), "year": request.GET.get("year")}
     if request.GET.get("export") == "xlsx":
         from .exports import workbook_response
         figures = selectors.cockpit(user=request.user, **params)
         return workbook_response(sheets=presentation.sheets(figures), filename="cockpit")
-    scope = selectors.cockpit_scope(user=request.user, **params)
-    html, years = presentation.panels_html(scope, request=request)
-    return render(request, "portal/cockpit.html", {"c": {**scope, "years": years}, "panels_html": html})
+    return presentation.page(request, params)
 
 
 # ---------------------------------------------------------------- notifications

@@ -97,6 +97,9 @@ class Task(models.Model):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED)
     progress = models.PositiveSmallIntegerField(_("progress %"), default=0, validators=percent_validators)
+    completed_at = models.DateTimeField(
+        _("completed at"), null=True, blank=True,
+        help_text=_("When the lead department submitted the report of 100% that completed the task."))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -115,6 +118,15 @@ class Task(models.Model):
 
     def __str__(self):
         return f"{self.label} {self.title}"
+
+    @property
+    def completed_on(self):
+        """The day (Beijing time) the task was completed, if it was."""
+        return timezone.localdate(self.completed_at) if self.completed_at else None
+
+    @property
+    def completed_late(self) -> bool:
+        return bool(self.completed_on and self.deadline and self.completed_on > self.deadline)
 
 
 class TaskAssignment(models.Model):

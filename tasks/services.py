@@ -440,10 +440,11 @@ def progress_report_review(*, actor, report: ProgressReport, accept: bool, reaso
         if assignment.is_lead:
             task.progress = report.percent  # the lead department's figure is the task's consolidated one
             if report.percent == 100:
-                task.status = TaskStatus.COMPLETED
+                # done when the department said so, not when the bureau got round to accepting it
+                task.status, task.completed_at = TaskStatus.COMPLETED, report.submitted_at
             elif task.status in (TaskStatus.NOT_STARTED, TaskStatus.COMPLETED):
-                task.status = TaskStatus.IN_PROGRESS
-            task.save(update_fields=["progress", "status", "updated_at"])
+                task.status, task.completed_at = TaskStatus.IN_PROGRESS, None
+            task.save(update_fields=["progress", "status", "completed_at", "updated_at"])
     else:
         assignment.awaiting_resubmission = True
     assignment.save(update_fields=["progress", "awaiting_resubmission"])
@@ -585,7 +586,8 @@ def task_close_linked(*, actor, task: Task, note: str) -> Task:
     if task.status == TaskStatus.CLOSED:
         return task
     task.status, task.progress, task.closed_at = TaskStatus.CLOSED, 100, timezone.now()
-    task.save(update_fields=["status", "progress", "closed_at", "updated_at"])
+    task.completed_at = task.completed_at or task.closed_at
+    task.save(update_fields=["status", "progress", "completed_at", "closed_at", "updated_at"])
     audit_record(actor=actor, action="task.close", obj=task, after={"note": note})
     return task
 

@@ -35,7 +35,7 @@ def _worker_redis(url: str) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portal.cache.RedisCache",
         "LOCATION": _worker_redis(env("REDIS_URL", default="redis://127.0.0.1:63809/15")),
         "KEY_PREFIX": "portal-test",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -5,16 +5,18 @@ in published plans spread over the province → prefecture → county tree the e
 Measured:
   * the floor the summaries save: each summaries.COMPUTE[group](Tree(), today) — the aggregates one live
     request would need — and the whole cockpit_summaries_refresh() (it must stay well under its 60 s period);
-  * /cockpit/ and /api/v1/dashboard/ at 20 clients with no think time for 20 s, through gunicorn (locust):
-    target p95 ≤ 150 ms, p99 ≤ 500 ms, no errors;
+  * /cockpit/ and /api/v1/dashboard/ at 20 clients with no think time for 20 s, through gunicorn as deployed
+    (tests/benchmarks/load.py: 3 sync workers, the production settings) driven by locust: target p95 ≤ 150 ms,
+    p99 ≤ 500 ms, no errors; and one request at a time, as cached and as the first after a refresh;
   * staleness: a real Celery worker on the benchmark database; one open task is completed through the ORM
     (post_save → cockpit_refresh_soon → refresh 5 s later) and the JSON is polled every 0.5 s until the plan
     panel counts it: target ≤ 60 s;
-  * SQL queries per request of the page and of the JSON (several filters; target ≤ 15 and the same for all).
+  * SQL queries per request of the page and of the JSON, the first after a refresh and again (several filters;
+    target ≤ 15 and the same for all).
 
 Named to run after the import benchmarks (they need a database without seed_scale's enterprises) and before
-bench_scale_controls and bench_screening, which reuse its data. Idempotent on an existing benchmark database: seed_scale's data and the cockpit's plans are written only when
-missing. Needs the database that tests/benchmarks/run.py prepares.
+bench_scale_controls and bench_screening, which reuse its data. Idempotent on an existing benchmark database:
+seed_scale's data and the cockpit's plans are written only when missing. Needs the database that tests/benchmarks/run.py prepares.
 
     BENCH_COCKPIT_PROFILE=1   also print the 25 costliest functions of each compute function (cProfile)"""
 from __future__ import annotations
@@ -213,23 +215,37 @@ def _refresh(today) -> tuple[float, dict]:
     return time.perf_counter() - t0, written
 
 
+def _new_version():
+    """What a refresh of the summaries does to the caches: every cached page, fragment and JSON is left behind."""
+    from django.core.cache import cache
+
+    from portal.selectors import COCKPIT_VERSION_KEY, cockpit_version
+    cockpit_version()
+    cache.incr(COCKPIT_VERSION_KEY)
+
+
 def _queries(leader, plan_id, county) -> dict:
-    """{name: [query count per filter]} for the page and the JSON, measured with a signed-in test client."""
+    """{name: [(first, again) query counts per filter]} for the page and the JSON, measured with a signed-in test
+    client: the first request after a refresh (nothing cached) and the same request again."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(leader)
+    client.get("/")  # the session's last-activity stamp is written once, not in a counted request
     queries = {}
     for name, path in (("page", "/cockpit/"), ("json", "/api/v1/dashboard/")):
         counts = []
         for query in ("", f"?plan={plan_id}", f"?region={county.code}", f"?region={county.code}&year=2023"):
-            client.get(path + query)  # first: the session's last-activity stamp is written
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(path + query)
-            assert response.status_code == 200, (path + query, response.status_code)
-            counts.append(len(captured))
+            _new_version()
+            pair = []
+            for _ in range(2):
+                with CaptureQueriesContext(connection) as captured:
+                    response = client.get(path + query)
+                assert response.status_code == 200, (path + query, response.status_code)
+                pair.append(len(captured))
+            counts.append(tuple(pair))
         queries[name] = counts
     return queries, client.cookies["sessionid"].value
 
@@ -274,25 +290,35 @@ def _staleness(base: str, cookie: str, plan_id: int) -> tuple[float | None, int,
     return elapsed, before, after
 
 
-def _unloaded(base: str, path: str, cookie: str, n: int = 20) -> tuple[float, int]:
-    """(median ms, bytes) of one request at a time through the same server: the service time the load queues on."""
+def _unloaded(base: str, path: str, cookie: str, n: int = 20) -> tuple[float, int, float]:
+    """(median ms, bytes, median ms of the first request after a refresh) of one request at a time through the
+    same server: the service time the load queues on, and what the first viewer after each refresh waits."""
     request = urllib.request.Request(base + path, headers={"Cookie": f"sessionid={cookie}",
                                                            "Accept-Language": "zh-hans"})
-    times, size = [], 0
-    for _ in range(n + 2):
-        t0 = time.perf_counter()
-        size = len(urllib.request.urlopen(request, timeout=30).read())
-        times.append((time.perf_counter() - t0) * 1000)
-    return sorted(times[2:])[n // 2], size
+
+    def median(cold: bool):
+        times, size = [], 0
+        for _ in range(n + 2):
+            if cold:
+                _new_version()
+            t0 = time.perf_counter()
+            size = len(urllib.request.urlopen(request, timeout=30).read())
+            times.append((time.perf_counter() - t0) * 1000)
+        return sorted(times[2:])[n // 2], size
+
+    first, _size = median(True)
+    again, size = median(False)
+    return again, size, first
 
 
 def _load_row(label, load, floor_ms, unloaded) -> dict:
     met = load["p95"] <= TARGET_P95_MS and load["p99"] <= TARGET_P99_MS and load["errors"] == 0
-    alone, size = unloaded
+    alone, size, first = unloaded
     return {"workload": f"{label}, {USERS} clients, no think time, {SECONDS} s: p50 / p95 / p99", "value": load["p95"],
             "unit": "ms", "figure": f"{load['p50']:.0f} / {load['p95']:.0f} / {load['p99']:.0f} ms, "
                                     f"{load['rps']:.0f} req/s, {load['errors']} errors of {load['requests']} "
-                                    f"(one at a time: {alone:.0f} ms, {size / 1024:.0f} KB)",
+                                    f"(one at a time: {alone:.0f} ms, {size / 1024:.0f} KB; the first after a refresh "
+                                    f"{first:.0f} ms)",
             "floor": f"live compute {floor_ms / 1000:.2f} s", "ratio": f"{floor_ms / max(load['p50'], 0.1):.0f}×",
             "target": f"p95 ≤ {TARGET_P95_MS} ms, p99 ≤ {TARGET_P99_MS} ms, 0 errors", "met": met}
 
@@ -354,10 +380,15 @@ def run() -> list[dict]:
                            f"not shown after {TARGET_STALENESS_S * 2} s (done {before} → {after})",
                  "value": round(stale, 2) if stale is not None else None, "unit": "s", "floor": "5 s delay",
                  "target": f"≤ {TARGET_STALENESS_S} s", "met": stale is not None and stale <= TARGET_STALENESS_S})
-    counts = queries["page"] + queries["json"]
-    rows.append({"workload": "SQL queries per cockpit request: page / JSON (all, plan, county, county + year)",
-                 "figure": f"page {'/'.join(map(str, queries['page']))}; JSON {'/'.join(map(str, queries['json']))}",
+    counts = [n for pair in queries["page"] + queries["json"] for n in pair]
+
+    def shown(pairs):
+        return f"{'/'.join(str(first) for first, _again in pairs)} first, {'/'.join(str(a) for _f, a in pairs)} again"
+
+    rows.append({"workload": "SQL queries per cockpit request: page / JSON (all, plan, county, county + year), the "
+                             "first after a refresh (nothing cached) and again",
+                 "figure": f"page {shown(queries['page'])}; JSON {shown(queries['json'])}",
                  "value": max(counts), "unit": "queries", "floor": "",
                  "target": f"≤ {MAX_QUERIES}, the same for every filter",
-                 "met": max(counts) <= MAX_QUERIES and len(set(queries["page"])) == 1 and len(set(queries["json"])) == 1})
+                 "met": max(counts) <= MAX_QUERIES and all(len(set(pairs)) == 1 for pairs in queries.values())})
     return rows

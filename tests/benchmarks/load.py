@@ -32,16 +32,20 @@ def _database_url() -> str:
 
 
 @contextlib.contextmanager
-def serve(*, workers: int = 3, threads: int = 4, env: dict | None = None, ready_path: str = "/robots.txt"):
-    """gunicorn with the test settings (DEBUG off) on the benchmark database; yields the base URL."""
+def serve(*, workers: int = 3, threads: int = 1, worker_class: str = "sync", env: dict | None = None,
+          ready_path: str = "/robots.txt"):
+    """gunicorn as the Dockerfile runs it (3 sync workers), with the deployment settings (portal.settings.bench:
+    prod.py over plain HTTP on loopback), on the benchmark database; yields the base URL."""
     from django.conf import settings
     port = _free_port()
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DATABASE_URL": _database_url(),
-                   "REDIS_URL": settings.CACHES["default"]["LOCATION"], **(env or {})}
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.bench", "DATABASE_URL": _database_url(),
+                   "REDIS_URL": settings.CACHES["default"]["LOCATION"], "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+                   "PORTAL_CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"], **(env or {})}
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "gthread",
-         "--threads", str(threads), "--log-level", "warning"], cwd=ROOT, env=environment, stdout=log, stderr=log)
+        [str(BIN / "gunicorn"), "portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", worker_class,
+         *(["--threads", str(threads)] if threads > 1 else []), "--log-level", "warning"],
+        cwd=ROOT, env=environment, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -85,8 +89,8 @@ def locust(base: str, paths: list[str], *, users: int = 20, seconds: int = 20, c
 
 
 def _worker_env(env: dict | None = None) -> dict:
-    """The environment of serve(), plus the broker and result backend this process uses, so that a job sent
-    from here reaches the worker."""
+    """The benchmark process's own settings, database and Redis, plus the broker and result backend it uses, so
+    that a job sent from here reaches the worker."""
     from django.conf import settings
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DATABASE_URL": _database_url(),
             "REDIS_URL": settings.CACHES["default"]["LOCATION"], "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
@@ -96,7 +100,7 @@ def _worker_env(env: dict | None = None) -> dict:
 @contextlib.contextmanager
 def worker(*, queues: str = "celery", concurrency: int = 1, env: dict | None = None, timeout: float = 90):
     """A real Celery worker (`celery -A portal worker -Q <queues> -c <concurrency>`) on the benchmark database and
-    Redis, with the same environment as serve(). Ready when it has run a portal.heartbeat sent from here (the job
+    Redis, with the benchmark process's settings (_worker_env). Ready when it has run a portal.heartbeat sent from here (the job
     sets the worker heartbeat key in the shared cache); yields the Popen. Stopped (warm shutdown) on exit."""
     import signal
 

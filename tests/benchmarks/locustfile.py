@@ -22,7 +22,8 @@ class PageUser(FastHttpUser):
     @task
     def page(self):
         path = next(self.paths)
-        with self.client.get(path, headers=HEADERS, name=os.environ.get("LOAD_NAME", "page"),
+        # A redirect (to the sign-in page, say) is a failure, not a page.
+        with self.client.get(path, headers=HEADERS, name=os.environ.get("LOAD_NAME", "page"), allow_redirects=False,
                              catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")

@@ -44,7 +44,7 @@ def test_heartbeat_job_marks_the_worker_alive(db):
     assert status == 200 and body["status"] == "ok"
 
 
-@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+@override_settings(CACHES={"default": {"BACKEND": "portal.cache.RedisCache",
                                        "LOCATION": "redis://127.0.0.1:1/0",
                                        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}})
 def test_redis_down_is_reported_not_hung(db):
@@ -93,3 +93,17 @@ def test_real_worker_and_beat_make_healthz_200(celery_processes):
         status, body = health()
     assert status == 200, body
     assert body["checks"]["worker"]["last_seen_seconds_ago"] < 30
+
+
+def test_the_cache_keeps_one_redis_client_per_connection_pool(db):
+    """portal.cache.RedisCache: Django builds a redis.Redis per call; the portal's backend reuses one per pool,
+    and reads and writes as Django's does."""
+    from django.core.cache import cache
+
+    backend = cache._cache
+    assert backend.get_client(write=True) is backend.get_client(write=False) is backend.get_client("k")
+    cache.set("portal-cache-check", {"a": [1, "二"]}, 30)
+    assert cache.get("portal-cache-check") == {"a": [1, "二"]}
+    assert cache.get_many(["portal-cache-check", "missing"]) == {"portal-cache-check": {"a": [1, "二"]}}
+    cache.delete("portal-cache-check")
+    assert cache.get("portal-cache-check") is None

@@ -17,7 +17,7 @@ from tests.factories import (
 # name: (role, kwargs builder, exact query count)
 PAGES = {
     "portal:home": ("bureau_staff", None, 12),
-    "portal:cockpit": ("leader", None, 5),
+    "portal:cockpit": ("leader", None, 4),
     "portal:notification_list": ("bureau_staff", None, 7),
     "portal:user_list": ("system_admin", None, 11),
     "portal:user_detail": ("security_admin", lambda u: {"pk": u["department_officer"].pk}, 10),

@@ -106,11 +106,19 @@ def test_return_needs_a_reason_then_the_officer_sees_why_and_resubmits(users, ta
 
 def test_accepting_the_lead_report_sets_the_task_progress_and_100_completes_it(users, task):
     report = submit(users, task, percent=100)
+    report.submitted_at = datetime.datetime(2024, 12, 30, 16, 30, tzinfo=datetime.UTC)  # 31 Dec in Beijing
+    report.save()
     services.progress_report_review(actor=users["bureau_staff"], report=report, accept=True)
     task.refresh_from_db()
     assert task.progress == 100 and task.status == TaskStatus.COMPLETED
+    assert task.completed_at == report.submitted_at  # the department's submission, not the bureau's review
+    assert task.completed_on == datetime.date(2024, 12, 31) and not task.completed_late
     with pytest.raises(ValidationError):
         services.progress_report_review(actor=users["bureau_staff"], report=report, accept=True)
+    lower = submit(users, task, percent=90, decrease_reason="复核发现一处回收点未建成")
+    services.progress_report_review(actor=users["bureau_staff"], report=lower, accept=True)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.IN_PROGRESS and task.completed_at is None
 
 
 def test_closure_needs_completed_task_with_evidence(users, task, pdf_file):
@@ -164,3 +172,29 @@ def test_indicator_value_only_from_its_department(users, task, departments):
     services.indicator_value_report(actor=users["department_officer"], indicator=indicator,
                                     period=datetime.date(2024, 3, 20), value=65)
     assert indicator.values.get().value == 65
+
+
+def test_the_migration_dates_tasks_already_done(plan, departments, users):
+    """tasks 0003 gives tasks completed before completed_at existed the submission of the lead department's
+    accepted report of 100% (not a co-department's, not a returned one), else their closure."""
+    import importlib
+
+    from django.apps import apps
+
+    from tests.factories import ProgressReportFactory, TaskAssignmentFactory, TaskFactory
+
+    backfill = importlib.import_module("tasks.migrations.0003_task_completed_at").backfill
+    when = [datetime.datetime(2024, month, 10, tzinfo=datetime.UTC) for month in (1, 2, 3, 4)]
+    reported = TaskFactory(plan=plan, status=TaskStatus.COMPLETED, progress=100)
+    lead = TaskAssignmentFactory(task=reported, department=departments["agri"], is_lead=True)
+    co = TaskAssignmentFactory(task=reported, department=departments["bureau"], is_lead=False)
+    officer = users["department_officer"]
+    for assignment, status, submitted in [(lead, ReportStatus.ACCEPTED, when[1]), (lead, ReportStatus.RETURNED, when[2]),
+                                          (co, ReportStatus.ACCEPTED, when[3])]:
+        ProgressReportFactory(assignment=assignment, percent=100, status=status, submitted_at=submitted,
+                              submitted_by=officer)
+    closed = TaskFactory(plan=plan, status=TaskStatus.CLOSED, progress=100, closed_at=when[0])
+    open_task = TaskFactory(plan=plan, status=TaskStatus.IN_PROGRESS)
+    backfill(apps, None)
+    dates = dict(Task.objects.filter(pk__in=[reported.pk, closed.pk, open_task.pk]).values_list("pk", "completed_at"))
+    assert dates == {reported.pk: when[1], closed.pk: when[0], open_task.pk: None}
