@@ -56,8 +56,9 @@ def charts(cockpit: dict) -> dict:
         colour = plan["colour"]
         keys = [k for k in ("red", "yellow", "blue", "none") if colour.get(k)]
         out["colour"] = {
-            "option": {"tooltip": {"trigger": "item"}, "legend": {"bottom": 0},
-                       "series": [{"type": "pie", "radius": ["45%", "70%"], "label": {"formatter": "{b}\n{c}"},
+            "option": {"tooltip": {"trigger": "item"}, "legend": {"top": 0},
+                       "series": [{"type": "pie", "radius": ["36%", "58%"], "center": ["50%", "56%"],
+                                   "label": {"formatter": "{b}\n{c}"},
                                    "data": [{"name": str(COLOUR_LABELS[k]), "value": colour[k],
                                              "itemStyle": {"color": COLOUR_HEX[k]}} for k in keys]}]},
             "links": [_tasks_url(cockpit, alert=k) if k != "none" else _tasks_url(cockpit) for k in keys]}
