@@ -433,3 +433,26 @@ def test_site_css_and_js_are_local_and_csp_safe():
     portal_js = (STATIC / "js" / "portal.js").read_text(encoding="utf-8")
     assert 'meta[name="csrf-token"]' in portal_js and "X-CSRFToken" in portal_js
     assert "htmx:afterSwap" in portal_js and "data-echarts" in portal_js
+
+
+def _settings_of(module: str) -> dict:
+    """What decides a request's cost, read from a settings module in a fresh interpreter."""
+    code = ("import json; from django.conf import settings as s; d = s.DATABASES['default']; "
+            "print(json.dumps({'debug': s.DEBUG, 'conn_max_age': d['CONN_MAX_AGE'], 'health': d['CONN_HEALTH_CHECKS'],"
+            " 'sessions': s.SESSION_ENGINE, 'cache': s.CACHES['default']['BACKEND'], 'middleware': s.MIDDLEWARE,"
+            " 'templates': s.TEMPLATES, 'hashers': s.PASSWORD_HASHERS}, default=str))")
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": module, "DJANGO_SECRET_KEY": "check-only",
+           "DJANGO_ALLOWED_HOSTS": "portal.example", "DATABASE_URL": "postgres://portal@127.0.0.1:1/portal"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_the_load_benchmarks_serve_the_portal_as_deployed():
+    """tests/benchmarks/load.py measures pages through gunicorn as the Dockerfile runs it, with settings that
+    differ from production only in what plain HTTP on loopback needs."""
+    assert _settings_of("portal.settings.bench") == _settings_of("portal.settings.prod")
+    load = (ROOT / "tests" / "benchmarks" / "load.py").read_text(encoding="utf-8")
+    assert '"DJANGO_SETTINGS_MODULE": "portal.settings.bench"' in load
+    cmd = json.loads(next(rest for kw, rest in reversed(dockerfile_instructions()) if kw == "CMD"))
+    workers = cmd[cmd.index("--workers") + 1]
+    assert f'def serve(*, workers: int = {workers}, threads: int = 1, worker_class: str = "sync"' in load

@@ -1,6 +1,6 @@
 """The deployment settings (prod.py) for the load benchmarks: a gunicorn on loopback over plain HTTP, with the
 database and Redis that tests/benchmarks/run.py prepares. Only what loopback needs differs from production:
-no HTTPS redirect or secure-cookie flags, a fixed key, and static files served from the source folders (the
+no HTTPS redirect, HSTS or secure-cookie flags, and static files served from the source folders (the
 benchmarks measure pages, not collectstatic)."""
 import os
 
