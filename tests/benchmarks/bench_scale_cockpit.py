@@ -43,6 +43,7 @@ TARGET_P99_MS = 500
 TARGET_STALENESS_S = 60
 REFRESH_PERIOD_S = 60
 MAX_QUERIES = 15
+MANY_REFRESH_S = 10
 NUMERALS = "一二三四五六七八九十"
 
 
@@ -87,6 +88,54 @@ def _leader(province):
                                                      defaults={"region": province, "kind": "leadership"})
         user = UserFactory(username=LEADER, roles=["leader"], department=office)
     return user
+
+
+def _leaders(leader, n: int) -> list:
+    """The province leader and n - 1 leaders of the prefecture and county bureaus below (each sees their own
+    region's cockpit), for the load with many viewers."""
+    from portal.models import Department, User
+    from tests.factories import UserFactory
+
+    bureaus = list(Department.objects.filter(name__startswith=MARK, name__endswith="生态环境局").order_by("name")[:n - 1])
+    users = [leader]
+    for i, department in enumerate(bureaus):
+        username = f"{LEADER}_{i:02d}"
+        users.append(User.objects.filter(username=username).first() or
+                     UserFactory(username=username, roles=["leader"], department=department))
+    return users
+
+
+def _sessions(users) -> list[str]:
+    from django.test import Client
+
+    cookies = []
+    for user in users:
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(user)
+        client.get("/")  # the last-activity stamp, so that the load does not write the session
+        cookies.append(client.cookies["sessionid"].value)
+    return cookies
+
+
+@contextmanager
+def _refreshing(every: float):
+    """While the load runs, drop every cached cockpit each `every` seconds, as each refresh of the summaries does
+    (without the refresh's own work, which the worker does elsewhere)."""
+    import threading
+
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(every):
+            _new_version()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _seed_tasks(province, prefectures, counties, leader, today) -> bool:
@@ -352,6 +401,9 @@ def run() -> list[dict]:
                       name="cockpit page")
         api = locust(base, ["/api/v1/dashboard/"], users=USERS, seconds=SECONDS, cookies={"sessionid": cookie},
                      name="dashboard json")
+        with _refreshing(MANY_REFRESH_S):
+            many = locust(base, ["/cockpit/"], users=USERS, seconds=SECONDS, name="cockpit page, many leaders",
+                          cookies=[{"sessionid": c} for c in _sessions(_leaders(leader, USERS))])
         stale, before, after = _staleness(base, cookie, plan_id)
 
     scope = (f"{n_tasks:,} tasks / {n_reports:,} progress reports in {n_plans} plans, {n_enterprises:,} enterprises, "
@@ -374,6 +426,9 @@ def run() -> list[dict]:
     rows.append(_load_row("cockpit page /cockpit/ (province leader)", page, live * 1000, unloaded["/cockpit/"]))
     rows.append(_load_row("dashboard JSON /api/v1/dashboard/ (province leader)", api, live * 1000,
                           unloaded["/api/v1/dashboard/"]))
+    rows.append(_load_row(f"cockpit page /cockpit/, {USERS} leaders of the province, prefectures and counties, each "
+                          f"their own region, every cache dropped each {MANY_REFRESH_S} s", many, live * 1000,
+                          unloaded["/cockpit/"]))
     rows.append({"workload": "staleness: a task completed through the ORM → shown by /api/v1/dashboard/?plan= "
                              "(real Celery worker, refresh 5 s after the write)",
                  "figure": f"{stale:.1f} s (done {before} → {after})" if stale is not None else

@@ -69,9 +69,10 @@ def serve(*, workers: int = 3, threads: int = 1, worker_class: str = "sync", env
         os.unlink(log.name)
 
 
-def locust(base: str, paths: list[str], *, users: int = 20, seconds: int = 20, cookies: dict | None = None,
+def locust(base: str, paths: list[str], *, users: int = 20, seconds: int = 20, cookies: dict | list | None = None,
            name: str = "page") -> dict:
-    """Drive `users` clients with no think time for `seconds`; return the aggregated figures."""
+    """Drive `users` clients with no think time for `seconds`; return the aggregated figures. `cookies` is one
+    set for every client, or a list of sets dealt out to the clients in turn (one signed-in user each)."""
     with tempfile.TemporaryDirectory() as tmp:
         prefix = str(Path(tmp) / "load")
         env = {**os.environ, "LOAD_PATHS": json.dumps(paths), "LOAD_COOKIES": json.dumps(cookies or {}),
