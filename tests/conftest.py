@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from portal import permissions as perms
 from portal.choices import DepartmentKind, RegionLevel
@@ -82,6 +83,19 @@ def client_for(users):
 
     def make(name):
         client = Client()
+        if name != "anonymous":
+            client.force_login(users[name])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(users):
+    """api("leader") → an APIClient (DRF) signed in as that user ("anonymous" → not signed in)."""
+
+    def make(name):
+        client = APIClient()
         if name != "anonymous":
             client.force_login(users[name])
         return client

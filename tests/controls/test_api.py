@@ -36,19 +36,6 @@ def chinese():
 
 
 @pytest.fixture
-def api(users):
-    """api("leader") → an APIClient signed in as that user."""
-
-    def make(name):
-        client = APIClient()
-        if name != "anonymous":
-            client.force_login(users[name])
-        return client
-
-    return make
-
-
-@pytest.fixture
 def national(db):
     return ControlList.objects.create(kind="national_key", name="重点管控新污染物清单", edition="2023年版", year=2023,
                                       jurisdiction="national", status="in_force",

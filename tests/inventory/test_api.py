@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.test import APIClient
 
 from inventory.models import (
     Enterprise,
@@ -31,19 +30,6 @@ from .api_matrix import INVENTORY_API_MATRIX
 def chinese():
     with translation.override("zh-hans"):
         yield
-
-
-@pytest.fixture
-def api(users):
-    """api("leader") → an APIClient signed in as that user."""
-
-    def make(name):
-        client = APIClient()
-        if name != "anonymous":
-            client.force_login(users[name])
-        return client
-
-    return make
 
 
 def results(response):

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.test import APIClient
 
 from inventory.models import Substance
 from portal.models import AuditEvent
@@ -34,19 +33,6 @@ from .api_matrix import SCREENING_API_MATRIX, screening_matrix_objects
 def chinese():
     with translation.override("zh-hans"):
         yield
-
-
-@pytest.fixture
-def api(users):
-    """api("leader") → an APIClient signed in as that user."""
-
-    def make(name):
-        client = APIClient()
-        if name != "anonymous":
-            client.force_login(users[name])
-        return client
-
-    return make
 
 
 @pytest.fixture
