@@ -305,3 +305,16 @@ def test_the_on_time_rate_counts_a_task_by_the_day_it_was_completed(users, plan,
     done.completed_at = datetime.datetime(2023, 12, 31, 16, 30, tzinfo=datetime.UTC)
     done.save()
     assert bureau_rate() == 0
+
+
+@pytest.mark.parametrize("query", ["?region=zzz&plan=abc&year=-5", "?region=&plan=&year=", "?plan=99999999&year=x"])
+def test_malformed_or_foreign_choices_fall_back_to_the_viewers_own(users, plan, tasks, query):
+    """Nothing the address asks for breaks the cockpit or widens the scope: an unknown region, a plan that is not
+    the viewer's, a year that is not a number give the viewer's own region, all plans and the latest year."""
+    cockpit_summaries_refresh(today=TODAY)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(users["leader"])
+    page = client.get(reverse("portal:cockpit") + query)
+    assert page.status_code == 200 and 'data-testid="kpi-percent">20%' in page.content.decode()
+    body = client.get(reverse("api-dashboard") + query).json()
+    assert body["panels"]["plan"]["data"]["total"] == 5
