@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
@@ -68,7 +69,23 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "real_name", "department",
                                                                  "password1", "password2")}),)
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["must_change_password", "last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        """An account made here gets a password its holder must change at first sign-in, like one made on the
+        portal's page; disabling an account ends its API tokens."""
+        was_active = type(obj).objects.filter(pk=obj.pk).values_list("is_active", flat=True).first() if change else None
+        if not change:
+            obj.must_change_password = True
+            obj.password_changed_at = None
+        super().save_model(request, obj, form, change)
+        if was_active and not obj.is_active:
+            services.api_tokens_revoke(user=obj, reason="disabled", actor=request.user)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Passwords are never set here: an administrator would know the password. The portal's user page resets
+        a business account's password (the holder must change it) and an administrator's by two administrators."""
+        raise PermissionDenied(_("Passwords are reset on the portal's user page, not here."))
 
 
 @admin.register(AuditEvent)

@@ -39,6 +39,39 @@ def _cockpit_source_changed(group):
     return changed
 
 
+def separation_of_duties_check(app_configs=None, databases=None, **kwargs):
+    """`manage.py check --database default`: accounts breaking 三员分立, named."""
+    from django.core.checks import Error
+    from django.db import DatabaseError
+
+    if not databases:
+        return []
+    from .selectors import separation_of_duties_violations
+    try:
+        found = separation_of_duties_violations()
+    except DatabaseError:  # not migrated yet
+        return []
+    return [Error(f"三员分立 / separation of duties: {username} holds {', '.join(roles)}",
+                  hint="Give the account one administrator role or business roles only (security administrator).",
+                  id="portal.E001") for username, roles in found]
+
+
+def trusted_proxies_check(app_configs=None, **kwargs):
+    """PORTAL_TRUSTED_PROXIES must be addresses or networks: a typo would otherwise fail every request."""
+    import ipaddress
+
+    from django.conf import settings
+    from django.core.checks import Error
+
+    errors = []
+    for entry in getattr(settings, "PORTAL_TRUSTED_PROXIES", []):
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            errors.append(Error(f"PORTAL_TRUSTED_PROXIES: {entry!r} is not an address or network", id="portal.E002"))
+    return errors
+
+
 class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portal"
@@ -47,6 +80,10 @@ class PortalConfig(AppConfig):
     def ready(self):
         # After the last app, so that its permissions exist when the roles are synced.
         post_migrate.connect(_sync_after_migrate, dispatch_uid="portal.sync_after_migrate")
+        from django.core import checks
+
+        checks.register(separation_of_duties_check, checks.Tags.database)
+        checks.register(trusted_proxies_check, checks.Tags.security)
         from django.apps import apps
         from django.db.models.signals import post_delete, post_save
 

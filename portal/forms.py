@@ -57,7 +57,9 @@ class UserRolesForm(forms.Form):
         choices=[(r, perms.ROLE_LABELS[r]) for r in perms.ROLES],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("One account may hold at most one of the three administrator roles (separation of duties)."),
+        help_text=_("Separation of duties: an account holds either business roles or exactly one of the three "
+                    "administrator roles, never both; an administrator role only once the holder has set their own "
+                    "password."),
     )
 
     def clean_roles(self):

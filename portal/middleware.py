@@ -75,3 +75,20 @@ class ForcePasswordChangeMiddleware:
                 messages.warning(request, message)
                 return redirect("portal:password_change")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in user is shown, and nothing the API answers, is kept by a browser or proxy cache:
+    pages, API responses, evidence downloads and exports carry `Cache-Control: no-store`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path.startswith("/api/") or response.has_header("Content-Disposition"):
+            response["Cache-Control"] = "no-store, private"
+            response["Pragma"] = "no-cache"
+        return response

@@ -120,6 +120,8 @@ class User(AbstractUser):
         permissions = [
             ("manage_roles", _("Can assign roles to users")),
             ("unlock_user", _("Can unlock locked-out accounts")),
+            ("reset_admin_password", _("Can take part in resetting an administrator's password")),
+            ("revoke_token", _("Can revoke other accounts' API tokens")),
         ]
 
     def __str__(self):
@@ -134,6 +136,77 @@ class User(AbstractUser):
         from .utils import mask_phone
 
         return mask_phone(self.phone)
+
+
+class PasswordResetRequest(models.Model):
+    """Resetting the password of an administrator account takes two administrators (三员分立): one asks,
+    another confirms. The new password is made of two halves; each administrator is shown only their own
+    half, once, and hands it to the account's holder, who must change the password at first sign-in.
+    `first_half` is kept only until the request is confirmed, cancelled or expired."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+
+    target = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.CASCADE,
+                               related_name="password_reset_requests")
+    requested_by = models.ForeignKey(User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(User, verbose_name=_("confirmed by"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    first_half = models.CharField(max_length=128, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("administrator password reset")
+        verbose_name_plural = _("administrator password resets")
+        ordering = ["-requested_at"]
+        constraints = [models.UniqueConstraint(fields=["target"], condition=Q(status="pending"),
+                                               name="one_pending_reset_per_account")]
+
+    def __str__(self):
+        return f"{self.target} · {self.get_status_display()}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self, now=None):
+        from django.conf import settings
+
+        now = now or timezone.now()
+        idle = timezone.timedelta(seconds=settings.PORTAL_API_TOKEN_IDLE_SECONDS)
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, last_used_at__gt=now - idle)
+
+
+class ApiToken(models.Model):
+    """An API token for scripts and other systems. Only a SHA-256 digest of the key is stored; the key is
+    shown once when issued. A token ends at `expires_at` (absolute lifetime), after
+    PORTAL_API_TOKEN_IDLE_SECONDS without use, or when revoked: by its owner (DELETE /api/v1/auth/token/,
+    signing out), by the security administrator, and whenever the account is locked, disabled, its password
+    changed or reset, or its roles changed."""
+
+    user = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("key begins with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_ip = models.GenericIPAddressField(_("issued to address"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("why revoked"), max_length=32, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user"], name="api_token_live_by_user", condition=Q(revoked_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.user} · {self.prefix}…"
 
 
 class AuditEvent(models.Model):

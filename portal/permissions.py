@@ -148,6 +148,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "portal.view_user",
         "portal.add_user",
         "portal.change_user",
+        "portal.reset_admin_password",
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
     ],
@@ -155,6 +156,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "portal.view_user",
         "portal.manage_roles",
         "portal.unlock_user",
+        "portal.reset_admin_password",
+        "portal.revoke_token",
         "auth.view_group",
         "axes.view_accessattempt",
         "axes.view_accessfailurelog",
@@ -212,8 +215,12 @@ def can(user, perm: str) -> bool:
 
 
 def check_role_combination(roles) -> None:
-    """三员分立: raise ValidationError when the roles include more than one admin role."""
-    admin = sorted(set(roles).intersection(ADMIN_ROLES))
+    """三员分立: raise ValidationError when the roles include more than one admin role, or an admin role
+    together with a business role (an administrator never reads or writes business data). The database
+    trigger of migration 0005 enforces the same rule for every other code path."""
+    roles = set(roles)
+    admin = sorted(roles.intersection(ADMIN_ROLES), key=ROLES.index)
+    business = sorted(roles.intersection(BUSINESS_ROLES), key=ROLES.index)
     if len(admin) > 1:
         raise ValidationError(
             _("Separation of duties: one account may hold only one of the administrator roles "
@@ -221,6 +228,18 @@ def check_role_combination(roles) -> None:
             % {"roles": "、".join(str(ROLE_LABELS[r]) for r in admin)},
             code="separation_of_duties",
         )
+    if admin and business:
+        raise ValidationError(
+            _("Separation of duties: an administrator role cannot be combined with a business role; "
+              "requested: %(admin)s with %(business)s.")
+            % {"admin": str(ROLE_LABELS[admin[0]]), "business": "、".join(str(ROLE_LABELS[r]) for r in business)},
+            code="separation_of_duties",
+        )
+
+
+def is_administrator(user) -> bool:
+    """True for an account holding one of the three administrator roles."""
+    return has_role(user, *ADMIN_ROLES)
 
 
 def scope_region(user):

@@ -1,6 +1,8 @@
 """Reads for the shared part of the portal. Each applies what the user may see."""
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
 from . import permissions as perms
@@ -32,6 +34,53 @@ def user_list(*, user, filters: dict | None = None) -> QuerySet[User]:
     if filters.get("active") in ("1", "0"):
         qs = qs.filter(is_active=filters["active"] == "1")
     return qs
+
+
+def separation_of_duties_violations() -> list[tuple[str, list[str]]]:
+    """Accounts whose roles break 三员分立 (two administrator roles, or one with a business role): (username,
+    roles). The database trigger refuses new ones; this finds any left from before it or written around it."""
+    held: dict[str, set[str]] = {}
+    for username, role in User.groups.through.objects.filter(group__name__in=perms.ROLES).values_list(
+            "user__username", "group__name"):
+        held.setdefault(username, set()).add(role)
+    found = []
+    for username, roles in sorted(held.items()):
+        try:
+            perms.check_role_combination(roles)
+        except ValidationError:
+            found.append((username, sorted(roles)))
+    return found
+
+
+def user_detail_context(*, viewer, target) -> dict:
+    """What the user page shows an administrator about an account: roles, live API tokens and the password
+    actions the viewer may take (an administrator account's reset takes two administrators)."""
+    from django.utils import timezone
+
+    from .models import ApiToken, PasswordResetRequest
+    target_roles = perms.user_roles(target)
+    is_admin_target = bool(target_roles.intersection(perms.ADMIN_ROLES))
+    may_take_part = (perms.can(viewer, "portal.reset_admin_password") and perms.is_administrator(viewer)
+                     and viewer.pk != target.pk)
+    cutoff = timezone.now() - timezone.timedelta(hours=settings.PORTAL_ADMIN_RESET_REQUEST_HOURS)
+    pending = (PasswordResetRequest.objects.select_related("requested_by")
+               .filter(target=target, status=PasswordResetRequest.Status.PENDING, requested_at__gte=cutoff).first()
+               if is_admin_target else None)
+    return {
+        "target": target,
+        "target_roles": [perms.ROLE_LABELS[r] for r in perms.ROLES if r in target_roles],
+        "is_admin_target": is_admin_target,
+        "can_manage_roles": perms.can(viewer, "portal.manage_roles"),
+        "can_unlock": perms.can(viewer, "portal.unlock_user"),
+        "can_reset": perms.can(viewer, "portal.change_user") and not is_admin_target,
+        "can_request_admin_reset": is_admin_target and may_take_part and pending is None,
+        "pending_reset": pending,
+        "can_confirm_reset": pending is not None and may_take_part and pending.requested_by_id != viewer.pk,
+        "can_cancel_reset": pending is not None and may_take_part,
+        "can_revoke_tokens": perms.can(viewer, "portal.revoke_token"),
+        "live_tokens": ApiToken.objects.live().filter(user=target).count(),
+        "show_phone": perms.can(viewer, "portal.change_user"),
+    }
 
 
 def department_list(*, user, filters: dict | None = None) -> QuerySet[Department]:

@@ -86,10 +86,97 @@ def auth_login_failed(*, username: str, locked_out: bool) -> None:
         outcome=AuditOutcome.DENIED if locked_out else AuditOutcome.FAILURE,
         detail=_("Account locked after repeated failures") if locked_out else _("Wrong user name or password"),
     )
+    if locked_out and user is not None:
+        api_tokens_revoke(user=user, reason="lockout")
 
 
 def auth_logged_out(*, user, reason: str = "logout") -> None:
+    """Signing out of the web ends the account's API tokens too (a session that timed out does not)."""
     audit_record(actor=user, action=f"auth.{reason}", obj=user)
+    if reason == "logout":
+        api_tokens_revoke(user=user, reason=reason, actor=user)
+
+
+# ---------------------------------------------------------------- API tokens
+
+TOKEN_REVOKE_REASONS = {
+    "logout": _("signed out"),
+    "timeout": _("session timed out"),
+    "owner": _("revoked by its owner"),
+    "security_admin": _("revoked by the security administrator"),
+    "lockout": _("account locked"),
+    "disabled": _("account disabled"),
+    "password_change": _("password changed"),
+    "password_reset": _("password reset"),
+    "roles": _("roles changed"),
+}
+
+
+def _token_digest(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user):
+    """A new API token for a signed-in account (password checked by the caller). Returns (token, key); the key is
+    shown once and only its digest is kept. Refused while the account must change its initial password."""
+    from .models import ApiToken
+
+    if not user.is_active:
+        raise PermissionDenied(_("This account is disabled."))
+    if user.must_change_password:
+        raise PermissionDenied(_("Please change your initial password before continuing."))
+    key = secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user, digest=_token_digest(key), prefix=key[:8], created_at=now, last_used_at=now,
+        expires_at=now + timezone.timedelta(seconds=settings.PORTAL_API_TOKEN_LIFETIME_SECONDS),
+        created_ip=current_ip())
+    audit_record(actor=user, action="auth.token", obj=user, detail=f"{token.prefix}…",
+                 after={"expires_at": token.expires_at.isoformat()})
+    return token, key
+
+
+def api_token_authenticate(*, key: str):
+    """The live token of this key, its use recorded (at most once a minute); None when the key is unknown, revoked,
+    expired or idle too long."""
+    from .models import ApiToken
+
+    if not key or len(key) > 128:
+        return None
+    now = timezone.now()
+    token = ApiToken.objects.live(now).select_related("user").filter(digest=_token_digest(key)).first()
+    if token is None:
+        return None
+    if (now - token.last_used_at).total_seconds() >= 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+@transaction.atomic
+def api_tokens_revoke(*, user, reason: str, actor=None, token=None) -> int:
+    """End the account's live API tokens (or just `token`), audited with the reason. Returns how many ended."""
+    from .models import ApiToken
+
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if token is not None:
+        tokens = tokens.filter(pk=token.pk)
+    prefixes = list(tokens.values_list("prefix", flat=True))
+    if not prefixes:
+        return 0
+    tokens.update(revoked_at=timezone.now(), revoked_reason=reason)
+    audit_record(actor=actor, username=None if actor is not None else "", action="auth.token_revoke", obj=user,
+                 detail=f"{TOKEN_REVOKE_REASONS.get(reason, reason)}: {', '.join(p + '…' for p in prefixes)}")
+    return len(prefixes)
+
+
+def api_tokens_revoke_by_security_admin(*, actor, user) -> int:
+    _require(actor, "portal.revoke_token")
+    _require_scope(actor, user.department)
+    return api_tokens_revoke(user=user, reason="security_admin", actor=actor)
 
 
 # ---------------------------------------------------------------- users and roles
@@ -159,12 +246,27 @@ def user_update(*, actor, user: User, **fields) -> User:
     user.full_clean(exclude=["password"])
     user.save()
     audit_record(actor=actor, action="user.update", obj=user, before=before, after=snapshot(user, USER_AUDIT_FIELDS))
+    if before["is_active"] and not user.is_active:
+        api_tokens_revoke(user=user, reason="disabled", actor=actor)
     return user
+
+
+def _forget_roles(user) -> None:
+    for attr in ("_portal_roles", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def password_set_by_holder(user) -> bool:
+    """True when the account's password was last chosen by its holder (not given out by an administrator)."""
+    return not user.must_change_password and user.password_changed_at is not None
 
 
 @transaction.atomic
 def user_set_roles(*, actor, user: User, roles) -> User:
-    """Give a user exactly these roles (security administrator)."""
+    """Give a user exactly these roles (security administrator). 三员分立: at most one administrator role, never
+    together with a business role; and an administrator role only to an account whose holder has set their
+    own password — an administrator who created the account or reset its password knows the password it had."""
     _require(actor, "portal.manage_roles")
     _require_scope(actor, user.department)
     roles = set(roles)
@@ -175,40 +277,153 @@ def user_set_roles(*, actor, user: User, roles) -> User:
     if actor is not None and actor.pk == user.pk:
         raise PermissionDenied(_("You cannot change your own roles."))
     before = sorted(perms.user_roles(user))
+    granted_admin = roles.intersection(perms.ADMIN_ROLES) - set(before)
+    if granted_admin and actor is not None and not password_set_by_holder(user):
+        raise ValidationError(
+            _("An administrator role can be given only to an account whose holder has signed in and set their own "
+              "password; %(user)s still has a password given out by an administrator.") % {"user": user.username},
+            code="separation_of_duties")
     user.groups.set(Group.objects.filter(name__in=roles))
     is_staff = perms.SYSTEM_ADMIN in roles  # the system administrator works in Django's admin too
     if user.is_staff != is_staff:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
-    for attr in ("_portal_roles", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    _forget_roles(user)
     audit_record(actor=actor, action="user.roles", obj=user, before={"roles": before}, after={"roles": sorted(roles)})
+    if set(before) != roles:
+        api_tokens_revoke(user=user, reason="roles", actor=actor)
     return user
+
+
+def _new_password(user: User, password: str) -> None:
+    """Give the account a password its holder must change at next sign-in; its API tokens end."""
+    user.set_password(password)
+    user.must_change_password = True
+    user.password_changed_at = None
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    api_tokens_revoke(user=user, reason="password_reset")
 
 
 @transaction.atomic
 def user_reset_password(*, actor, user: User) -> str:
-    """A new random password for a user who forgot theirs; they must change it at next login."""
+    """A new random password for a user who forgot theirs, shown once to the system administrator; they must
+    change it at next login. Never for an administrator account: that takes two administrators
+    (`admin_password_reset_request` / `_confirm`) or `manage.py reset_password` on the server."""
     _require(actor, "portal.change_user")
     _require_scope(actor, user.department)
+    if perms.is_administrator(user):
+        raise PermissionDenied(_("The password of an administrator account is reset by two administrators: one asks, "
+                                 "another confirms (or with manage.py reset_password on the server)."))
     new = generate_initial_password()
-    user.set_password(new)
-    user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
+    _new_password(user, new)
     audit_record(actor=actor, action="user.password_reset", obj=user)
     return new
 
 
 @transaction.atomic
+def user_reset_password_on_server(*, user: User) -> str:
+    """`manage.py reset_password`: whoever runs it on the server already holds the server; audited like the rest."""
+    new = generate_initial_password()
+    _new_password(user, new)
+    audit_record(actor=None, username="manage.py", action="user.password_reset", obj=user,
+                 detail=_("Reset on the server with manage.py reset_password"))
+    return new
+
+
+def _require_reset_party(actor, target: User) -> None:
+    _require(actor, "portal.reset_admin_password")
+    if actor is None or not perms.is_administrator(actor):
+        raise PermissionDenied(_("Only an administrator may take part in resetting an administrator's password."))
+    if actor.pk == target.pk:
+        raise PermissionDenied(_("You cannot take part in resetting your own password."))
+    _require_scope(actor, target.department)
+
+
+def _expire_reset_requests(now=None) -> None:
+    from .models import PasswordResetRequest
+
+    now = now or timezone.now()
+    cutoff = now - timezone.timedelta(hours=settings.PORTAL_ADMIN_RESET_REQUEST_HOURS)
+    PasswordResetRequest.objects.filter(status=PasswordResetRequest.Status.PENDING, requested_at__lt=cutoff).update(
+        status=PasswordResetRequest.Status.EXPIRED, first_half="", closed_at=now)
+
+
+def _password_half() -> str:
+    return generate_initial_password(8)
+
+
+@transaction.atomic
+def admin_password_reset_request(*, actor, user: User):
+    """First half of resetting an administrator's password: returns (request, the first half of the new password),
+    the half shown once to the asking administrator only. Nothing changes on the account yet."""
+    from .models import PasswordResetRequest
+
+    _require_reset_party(actor, user)
+    if not perms.is_administrator(user):
+        raise ValidationError(_("%(user)s holds no administrator role: reset the password directly.")
+                              % {"user": user.username})
+    _expire_reset_requests()
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if PasswordResetRequest.objects.filter(target=user, status=PasswordResetRequest.Status.PENDING).exists():
+        raise ValidationError(_("A reset of %(user)s's password is already waiting for confirmation.")
+                              % {"user": user.username})
+    half = _password_half()
+    request = PasswordResetRequest.objects.create(target=user, requested_by=actor, first_half=half)
+    audit_record(actor=actor, action="user.password_reset_request", obj=user,
+                 detail=_("Waiting for a second administrator to confirm"))
+    return request, half
+
+
+@transaction.atomic
+def admin_password_reset_confirm(*, actor, reset) -> str:
+    """Second half: another administrator confirms; the account gets the two halves joined as its password (to be
+    changed at first sign-in) and this administrator is shown the second half only."""
+    from .models import PasswordResetRequest
+
+    reset = PasswordResetRequest.objects.select_for_update().select_related("target").get(pk=reset.pk)
+    target = reset.target
+    _require_reset_party(actor, target)
+    _expire_reset_requests()
+    reset.refresh_from_db()
+    if reset.status != PasswordResetRequest.Status.PENDING:
+        raise ValidationError(_("This reset request is no longer waiting for confirmation (%(status)s).")
+                              % {"status": reset.get_status_display()})
+    if reset.requested_by_id == actor.pk:
+        raise PermissionDenied(_("A second administrator must confirm the reset you asked for."))
+    second = _password_half()
+    _new_password(target, reset.first_half + second)
+    reset.status, reset.confirmed_by, reset.closed_at, reset.first_half = (
+        PasswordResetRequest.Status.COMPLETED, actor, timezone.now(), "")
+    reset.save(update_fields=["status", "confirmed_by", "closed_at", "first_half"])
+    audit_record(actor=actor, action="user.password_reset", obj=target,
+                 detail=_("Confirmed a reset asked by %(user)s") % {"user": reset.requested_by.username})
+    return second
+
+
+@transaction.atomic
+def admin_password_reset_cancel(*, actor, reset) -> None:
+    from .models import PasswordResetRequest
+
+    reset = PasswordResetRequest.objects.select_for_update().select_related("target").get(pk=reset.pk)
+    _require_reset_party(actor, reset.target)
+    if reset.status != PasswordResetRequest.Status.PENDING:
+        raise ValidationError(_("This reset request is no longer waiting for confirmation (%(status)s).")
+                              % {"status": reset.get_status_display()})
+    reset.status, reset.closed_at, reset.first_half = PasswordResetRequest.Status.CANCELLED, timezone.now(), ""
+    reset.save(update_fields=["status", "closed_at", "first_half"])
+    audit_record(actor=actor, action="user.password_reset_cancel", obj=reset.target)
+
+
+@transaction.atomic
 def user_change_password(*, user: User, new_password: str) -> User:
-    """The user sets their own password (after validation by the form, again here)."""
+    """The user sets their own password (after validation by the form, again here). Their API tokens end."""
     password_validation.validate_password(new_password, user)
     user.set_password(new_password)
     user.must_change_password = False
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit_record(actor=user, action="user.password_change", obj=user)
+    api_tokens_revoke(user=user, reason="password_change", actor=user)
     return user
 
 

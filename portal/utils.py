@@ -24,18 +24,42 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
-def client_ip(request) -> str | None:
-    """The client's address; behind a proxy, the first X-Forwarded-For hop when the deployment
-    trusts it (PORTAL_TRUST_X_FORWARDED_FOR)."""
-    candidate = request.META.get("REMOTE_ADDR")
-    if getattr(settings, "PORTAL_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            candidate = forwarded.split(",")[0].strip()
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]):
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def _trusted(address, networks) -> bool:
+    return any(address in network for network in networks)
+
+
+def _parse_ip(text: str | None):
     try:
-        return str(ipaddress.ip_address(candidate)) if candidate else None
+        return ipaddress.ip_address((text or "").strip())
     except ValueError:
         return None
+
+
+def client_ip(request) -> str | None:
+    """The client's address. REMOTE_ADDR, unless it is one of PORTAL_TRUSTED_PROXIES: then X-Forwarded-For is read
+    from the right, skipping the trusted proxies, and the first other address is the client. Whatever a client
+    writes into the header itself stands to the left of what a trusted proxy appended, so it is never believed;
+    a malformed entry where the client should be yields the proxy's own address, never a forged one."""
+    remote = _parse_ip(request.META.get("REMOTE_ADDR"))
+    if remote is None:
+        return None
+    networks = _networks(tuple(getattr(settings, "PORTAL_TRUSTED_PROXIES", ()) or ()))
+    if not networks or not _trusted(remote, networks):
+        return str(remote)
+    client = remote
+    for entry in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _parse_ip(entry)
+        if address is None:
+            break
+        client = address
+        if not _trusted(address, networks):
+            break
+    return str(client)
 
 
 def rate_limited(request, scope: str, limit: int, window: int = 60) -> bool:

@@ -141,6 +141,14 @@ class PortalLoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+def lockout_response(request, original_response=None, credentials=None):
+    """What a locked-out account is answered (django-axes): the page, or for the API a JSON body."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Too many failed sign-in attempts. The account is locked; try again later "
+                                         "or ask the security administrator to unlock it.")}, status=429)
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+
+
 @require_POST
 def logout_view(request):
     if request.user.is_authenticated:
@@ -252,16 +260,9 @@ def user_list(request):
 @module_required("users")
 def user_detail(request, pk):
     target = perms.get_visible_or_404(User.objects.select_related("department__region"), request.user, pk=pk)
-    roles_form = UserRolesForm(initial={"roles": sorted(perms.user_roles(target))})
-    return render(request, "portal/user_detail.html", {
-        "target": target,
-        "target_roles": [perms.ROLE_LABELS[r] for r in perms.ROLES if r in perms.user_roles(target)],
-        "roles_form": roles_form,
-        "can_manage_roles": perms.can(request.user, "portal.manage_roles"),
-        "can_unlock": perms.can(request.user, "portal.unlock_user"),
-        "can_change": perms.can(request.user, "portal.change_user"),
-        "show_phone": perms.can(request.user, "portal.change_user"),
-    })
+    context = selectors.user_detail_context(viewer=request.user, target=target)
+    context["roles_form"] = UserRolesForm(initial={"roles": sorted(perms.user_roles(target))})
+    return render(request, "portal/user_detail.html", context)
 
 
 @permission_required("portal.add_user")
@@ -308,8 +309,68 @@ def user_unlock(request, pk):
 @require_POST
 def user_reset_password(request, pk):
     target = perms.get_visible_or_404(User.objects.all(), request.user, pk=pk)
-    new = services.user_reset_password(actor=request.user, user=target)
+    try:
+        new = services.user_reset_password(actor=request.user, user=target)
+    except (ValidationError, PermissionDenied) as exc:
+        flash_errors(request, exc)
+        return redirect("portal:user_detail", pk=target.pk)
     return render(request, "portal/user_created.html", {"target": target, "initial_password": new, "reset": True})
+
+
+@permission_required("portal.reset_admin_password")
+@require_POST
+def admin_password_reset_request(request, pk):
+    """The first of two administrators asks for a reset of an administrator's password and sees the first half."""
+    target = perms.get_visible_or_404(User.objects.all(), request.user, pk=pk)
+    try:
+        _reset, half = services.admin_password_reset_request(actor=request.user, user=target)
+    except (ValidationError, PermissionDenied) as exc:
+        flash_errors(request, exc)
+        return redirect("portal:user_detail", pk=target.pk)
+    return render(request, "portal/user_password_half.html", {"target": target, "half": half, "first": True})
+
+
+def _pending_reset(request, pk):
+    from .models import PasswordResetRequest
+
+    reset = get_object_or_404(PasswordResetRequest.objects.select_related("target"), pk=pk)
+    perms.get_visible_or_404(User.objects.all(), request.user, pk=reset.target_id)
+    return reset
+
+
+@permission_required("portal.reset_admin_password")
+@require_POST
+def admin_password_reset_confirm(request, pk):
+    """A second administrator confirms; the account gets its new password and this administrator the second half."""
+    reset = _pending_reset(request, pk)
+    try:
+        half = services.admin_password_reset_confirm(actor=request.user, reset=reset)
+    except (ValidationError, PermissionDenied) as exc:
+        flash_errors(request, exc)
+        return redirect("portal:user_detail", pk=reset.target_id)
+    return render(request, "portal/user_password_half.html", {"target": reset.target, "half": half, "first": False})
+
+
+@permission_required("portal.reset_admin_password")
+@require_POST
+def admin_password_reset_cancel(request, pk):
+    reset = _pending_reset(request, pk)
+    try:
+        services.admin_password_reset_cancel(actor=request.user, reset=reset)
+    except (ValidationError, PermissionDenied) as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("The password reset request was cancelled."))
+    return redirect("portal:user_detail", pk=reset.target_id)
+
+
+@permission_required("portal.revoke_token")
+@require_POST
+def user_revoke_tokens(request, pk):
+    target = perms.get_visible_or_404(User.objects.all(), request.user, pk=pk)
+    count = services.api_tokens_revoke_by_security_admin(actor=request.user, user=target)
+    messages.success(request, _("%(n)d API tokens of %(user)s revoked.") % {"n": count, "user": target.username})
+    return redirect("portal:user_detail", pk=target.pk)
 
 
 # ---------------------------------------------------------------- departments

@@ -1,20 +1,20 @@
 import django_filters
 import orjson
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import selectors, services
-from portal.models import Department, Notification, User
+from portal.models import ApiToken, Department, Notification, User
 
 from .permissions import ModuleAccess
 from .serializers import DepartmentSerializer, MeSerializer, NotificationSerializer, RegionSerializer
@@ -29,30 +29,52 @@ class MeView(APIView):
         return Response(MeSerializer(user).data)
 
 
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+TOKEN_RESPONSE = inline_serializer("ApiToken", fields={
+    "token": serializers.CharField(), "expires_at": serializers.DateTimeField(),
+    "idle_timeout_seconds": serializers.IntegerField()})
+
+
 class TokenView(APIView):
-    """Exchange a user name and password for an API token (for scripts and other systems). Failed
-    attempts count towards the lockout and are audited like sign-ins on the login page."""
+    """POST: exchange a user name and password for an API token (for scripts and other systems). Failed attempts
+    count towards the lockout and are audited like sign-ins on the login page. The token ends after
+    PORTAL_API_TOKEN_IDLE_SECONDS without use and PORTAL_API_TOKEN_LIFETIME_SECONDS after it was issued.
+    DELETE: revoke the token the request is made with (signed in through the web: every token of the account)."""
 
-    permission_classes = [AllowAny]
-    authentication_classes = []
+    def initialize_request(self, request, *args, **kwargs):
+        self._signing_in = request.method == "POST"
+        return super().initialize_request(request, *args, **kwargs)
 
-    @extend_schema(request=AuthTokenSerializer,
-                   responses={200: inline_serializer("ApiToken", fields={"token": serializers.CharField()})})
+    def get_authenticators(self):
+        return [] if getattr(self, "_signing_in", False) else super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if getattr(self, "_signing_in", False) else super().get_permissions()
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TOKEN_RESPONSE}, auth=[])
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        if not serializer.is_valid():
-            username = str(request.data.get("username") or "")[:150]
-            if username:
-                services.auth_login_failed(username=username,
-                                           locked_out=bool(getattr(request, "axes_locked_out", False)))
-            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        user = serializer.validated_data["user"]
-        if user.must_change_password:
-            return Response({"detail": _("Please change your initial password before continuing.")},
-                            status=status.HTTP_403_FORBIDDEN)
-        token, _created = Token.objects.get_or_create(user=user)
-        services.audit_record(actor=user, action="auth.token", obj=user)
-        return Response({"token": token.key})
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username = serializer.validated_data["username"]
+        user = authenticate(request=request._request, username=username,
+                            password=serializer.validated_data["password"])
+        if user is None:
+            services.auth_login_failed(username=username,
+                                       locked_out=bool(getattr(request._request, "axes_locked_out", False)))
+            raise drf_exceptions.ValidationError({"non_field_errors": [_("Wrong user name or password.")]})
+        token, key = services.api_token_issue(user=user)
+        return Response({"token": key, "expires_at": token.expires_at,
+                         "idle_timeout_seconds": settings.PORTAL_API_TOKEN_IDLE_SECONDS})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        services.api_tokens_revoke(user=request.user, reason="owner", actor=request.user, token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):

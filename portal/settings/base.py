@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -51,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    "portal.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.IdleTimeoutMiddleware",
     "portal.middleware.ForcePasswordChangeMiddleware",
@@ -137,8 +137,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "portal.views.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "portal.utils.client_ip"
 AXES_VERBOSE = False
 
 # Sessions: idle timeout of 30 minutes, refreshed by activity; closed browsers end the session.
@@ -149,6 +150,18 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# API tokens (等保 2.0): a token ends after this many idle seconds, and at the latest this many seconds after
+# it was issued; lock, password change or reset, role change, disabling and signing out revoke it at once.
+PORTAL_API_TOKEN_IDLE_SECONDS = env.int("PORTAL_API_TOKEN_IDLE_SECONDS", default=30 * 60)
+PORTAL_API_TOKEN_LIFETIME_SECONDS = env.int("PORTAL_API_TOKEN_LIFETIME_SECONDS", default=8 * 60 * 60)
+# Resetting an administrator's password takes two administrators; an unconfirmed request lapses after this.
+PORTAL_ADMIN_RESET_REQUEST_HOURS = env.int("PORTAL_ADMIN_RESET_REQUEST_HOURS", default=24)
+
+# The client's address. Only the proxies listed here (addresses or networks, e.g. the nginx container's) are
+# believed when they say, in X-Forwarded-For, whom they forward for; any other sender's header is ignored. Empty:
+# the portal is reached directly and REMOTE_ADDR is the client.
+PORTAL_TRUSTED_PROXIES = env.list("PORTAL_TRUSTED_PROXIES", default=[])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -189,7 +202,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     # Token first so that an anonymous request is told how to authenticate (401, not 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -6,7 +6,6 @@ import os
 
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("PORTAL_TRUST_X_FORWARDED_FOR", "false")
 
 from .prod import *  # noqa: E402,F403
 from .prod import env  # noqa: E402

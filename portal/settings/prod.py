@@ -24,8 +24,5 @@ EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 
-# Behind nginx the client's address is in X-Forwarded-For; trust it only when the proxy sets it.
-PORTAL_TRUST_X_FORWARDED_FOR = env.bool("PORTAL_TRUST_X_FORWARDED_FOR", default=True)
-if PORTAL_TRUST_X_FORWARDED_FOR:
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind nginx the client's address is in X-Forwarded-For, believed only from PORTAL_TRUSTED_PROXIES (base.py);
+# docker-compose.yml gives nginx a fixed address on the portal's network and names it there.

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from controls import services
@@ -463,9 +462,11 @@ def test_rows_outside_the_users_region_answer_404(users, departments, ctl):
 
 
 def test_token_authentication_reads_the_lists(users, ctl):
-    token = Token.objects.create(user=users["leader"])
+    from portal.services import api_token_issue
+
+    _token, key = api_token_issue(user=users["leader"])
     client = APIClient()
-    response = client.get(reverse("control-list-list"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get(reverse("control-list-list"), HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200 and len(response.json()["results"]) == 3
     assert client.get(reverse("control-list-list")).status_code == 401
 

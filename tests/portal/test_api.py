@@ -3,8 +3,8 @@ import re
 
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from portal.services import api_token_issue
 from tests.factories import NotificationFactory
 
 
@@ -19,8 +19,8 @@ def test_me_returns_user_department_region_and_roles(users):
 
 
 def test_token_authentication_works_without_session(users):
-    token = Token.objects.create(user=users["leader"])
-    response = Client().get(reverse("api-me"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_issue(user=users["leader"])
+    response = Client().get(reverse("api-me"), HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200 and response.json()["roles"] == ["leader"]
     assert Client().get(reverse("api-me"), HTTP_AUTHORIZATION="Token wrong").status_code == 401
 

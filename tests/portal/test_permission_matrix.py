@@ -51,6 +51,16 @@ MATRIX = {
     "portal:user_unlock": ("post", lambda f: {"pk": f["target"].pk}, row(LOGIN, rest=403, security_admin=302), None),
     "portal:user_reset_password": ("post", lambda f: {"pk": f["target"].pk},
                                    row(LOGIN, rest=403, system_admin=200), None),
+    "portal:admin_password_reset_request": ("post", lambda f: {"pk": f["admin_target"].pk},
+                                            row(LOGIN, rest=403, system_admin=200, security_admin=302), None),
+    # once confirmed, the audit administrator (the account reset) must change the password first: 302
+    "portal:admin_password_reset_confirm": ("post", lambda f: {"pk": f["admin_reset"].pk},
+                                            row(LOGIN, rest=403, system_admin=302, security_admin=200,
+                                                audit_admin=302), None),
+    "portal:admin_password_reset_cancel": ("post", lambda f: {"pk": f["admin_reset"].pk},
+                                           row(LOGIN, rest=403, system_admin=302, security_admin=302), None),
+    "portal:user_revoke_tokens": ("post", lambda f: {"pk": f["target"].pk}, row(LOGIN, rest=403, security_admin=302),
+                                  None),
     "portal:department_list": ("get", None, row(LOGIN, rest=200, security_admin=403, audit_admin=403), None),
     "portal:department_detail": ("get", lambda f: {"pk": f["department"].pk},
                                  row(LOGIN, rest=200, security_admin=403, audit_admin=403), None),
@@ -143,7 +153,7 @@ MATRIX = {
     "api-dashboard": ("get", None, row(API_ANON, rest=403, leader=200, bureau_staff=200), None),
     "api-dashboard-panel": ("get", lambda f: {"panel": "plan"}, row(API_ANON, rest=403, leader=200, bureau_staff=200),
                             None),
-    "api-token": ("post", None, row(400, rest=400), lambda f: {"username": "nobody", "password": "x"}),
+    "api-token": ("post", None, row(400, rest=400), lambda f: {"username": "", "password": "x"}),
     "region-list": ("get", None, row(API_ANON, rest=200), None),
     "region-detail": ("get", lambda f: {"code": "140600"}, row(API_ANON, rest=200), None),
     "department-list": ("get", None, row(API_ANON, rest=200, security_admin=403, audit_admin=403), None),
@@ -284,6 +294,7 @@ def matrix_objects(users, departments, regions, settings, tmp_path, inventory):
                                       uploaded_by=users["bureau_staff"])
     attachment.file.save("a.pdf", SimpleUploadedFile("a.pdf", b"%PDF-1.4"), save=True)
     from controls.models import ControlList
+    from portal.models import PasswordResetRequest
 
     clist = ControlList.objects.create(kind="national_key", name="重点管控新污染物清单", edition="2023年版", year=2023,
                                        jurisdiction="national", status="in_force")
@@ -297,6 +308,11 @@ def matrix_objects(users, departments, regions, settings, tmp_path, inventory):
                                               sha256="0" * 64, status="failed"),
         "notification": NotificationFactory(recipient=users["bureau_staff"]),
         "target": users["department_officer"],
+        # the security administrator's password: asked for by the system administrator in the matrix's request
+        "admin_target": users["security_admin"],
+        # a reset of the audit administrator's password asked for by the system administrator
+        "admin_reset": PasswordResetRequest.objects.create(target=users["audit_admin"],
+                                                           requested_by=users["system_admin"], first_half="Ab1!cd2#"),
         "department": departments["bureau"],
         "task": task,
         "report": report,

@@ -20,7 +20,7 @@ PAGES = {
     "portal:cockpit": ("leader", None, 4),
     "portal:notification_list": ("bureau_staff", None, 7),
     "portal:user_list": ("system_admin", None, 11),
-    "portal:user_detail": ("security_admin", lambda u: {"pk": u["department_officer"].pk}, 10),
+    "portal:user_detail": ("security_admin", lambda u: {"pk": u["department_officer"].pk}, 11),  # + the live API tokens
     "portal:department_list": ("bureau_staff", None, 8),
     "portal:department_detail": ("bureau_staff", lambda u: {"pk": u["bureau_staff"].department_id}, 8),
     "portal:audit_list": ("audit_admin", None, 9),
