@@ -131,7 +131,7 @@ PG_DB = "portal"
 
 WAIT_TIMEOUT = 30.0  # seconds for any server to come up / go down
 CHILD_STOP_TIMEOUT = 10.0  # SIGTERM -> SIGKILL for run's children
-WEB_TIMEOUT = 90.0  # runserver must answer HTTP within this
+WEB_TIMEOUT = 90.0  # the web server (gunicorn or runserver) must answer HTTP within this
 DEFAULT_WEB_PORT = 8765
 
 # How `run` serves, and the connections that makes. gunicorn as the Dockerfile runs it: sync workers, one request
@@ -1637,7 +1637,7 @@ def cmd_run() -> int:
     plan = plan_services("run")
     dev = plan.profile.dev
     web_port = parse_port(os.environ, ["PORTAL_PORT"], DEFAULT_WEB_PORT)
-    ensure_port_free(web_port, "PORTAL_PORT", "Web / runserver")
+    ensure_port_free(web_port, "PORTAL_PORT", "Web")
     started = ensure_services(plan)
     flag = StopFlag().install()
     try:
@@ -1655,7 +1655,7 @@ def cmd_run() -> int:
                 return rc
         if flag.event.is_set():
             return 0
-        ensure_port_free(web_port, "PORTAL_PORT", "Web / runserver")
+        ensure_port_free(web_port, "PORTAL_PORT", "Web")
         children = Children(env)
         try:
             say("PORTAL_DEV=1: runserver (DEBUG, reloads on edits)" if dev else
