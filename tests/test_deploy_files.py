@@ -204,6 +204,7 @@ def test_postgres_redis_and_volumes():
     assert "postgres-data" in compose["volumes"]
     assert any(v.startswith("postgres-data:") for v in services["postgres"]["volumes"])
     assert "ports" not in services["postgres"] and "ports" not in services["redis"]
+    assert "--appendonly yes" in " ".join(command_words(services["redis"]))  # queued jobs survive a restart
 
 
 def test_nginx_service_and_config():
