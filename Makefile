@@ -12,6 +12,7 @@ SYSTEM_DEPS := bash scripts/system-deps.sh
 
 help:
 	@echo "make run    — install what is missing, start PostgreSQL, Redis, the portal, Celery worker and beat"
+	@echo "              (gunicorn as deployed; PORTAL_DEV=1 make run for the autoreloading debug server)"
 	@echo "make test   — the same setup, then the whole test suite (browser tests included)"
 	@echo "make bench  — the benchmarks: one table and bench-results.json"
 	@echo "make stop   — stop the embedded PostgreSQL and Redis servers"

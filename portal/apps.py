@@ -16,6 +16,16 @@ def _sync_after_migrate(sender, using="default", **kwargs):
         schedules_sync()
 
 
+def _grant_app_role(sender, using="default", plan=None, **kwargs):
+    """After a migrate (not after a test flush, which sends the same signal without a plan), once: give the
+    application role its privileges on every table the migrations made (portal/database.py)."""
+    if plan is None or sender.name != "portal":
+        return
+    from .database import app_role_grant
+
+    app_role_grant(using=using)
+
+
 # Writes that change what the cockpit shows, by the group of panels they touch (portal/summaries.py). Bulk
 # writes that bypass the model (imports by COPY, the list derivation in SQL) ask for their refresh themselves
 # or are covered by the periodic full refresh.
@@ -80,6 +90,7 @@ class PortalConfig(AppConfig):
     def ready(self):
         # After the last app, so that its permissions exist when the roles are synced.
         post_migrate.connect(_sync_after_migrate, dispatch_uid="portal.sync_after_migrate")
+        post_migrate.connect(_grant_app_role, dispatch_uid="portal.grant_app_role")
         from django.core import checks
 
         checks.register(separation_of_duties_check, checks.Tags.database)

@@ -18,10 +18,15 @@ Command line (``python -m portal.devstack ...`` or ``python portal/devstack.py .
         Show which embedded servers of this project are running.
     run
         ``make run``: servers, ``manage.py migrate --noinput``, ``manage.py
-        seed_demo``, then runserver + celery worker + celery beat with output
-        prefixed "web |", "worker |", "beat |". Ctrl-C / SIGTERM stops the
+        seed_demo`` (both as the owner role ``portal``), then the web server +
+        celery worker + celery beat (as the role ``portal_app``) with output
+        prefixed "web |", "worker |", "beat |". The web server is gunicorn as
+        the Dockerfile runs it (portal.settings.run: DEBUG off, the Chinese
+        error pages); PORTAL_DEV=1 runs ``runserver`` with autoreload and
+        portal.settings.dev instead. A worker or beat that dies is started
+        again (1 s, 2 s, 4 s ... up to 60 s); Ctrl-C / SIGTERM stops the
         children (SIGTERM, SIGKILL after 10 s), then the servers it started.
-        Exits non-zero when a child dies on its own.
+        Exits non-zero when the web server dies on its own.
     test [--] [pytest args...]
         ``make test``: test servers (own data dirs and ports), then
         ``python -m pytest ARGS`` with DJANGO_SETTINGS_MODULE=portal.settings.test;
@@ -37,10 +42,15 @@ Environment:
                                take precedence over the two above for `test`,
                                so tests can run while `make run` is up even if
                                PORTAL_PG_PORT/PORTAL_REDIS_PORT are set.
-    PORTAL_PORT                runserver port for `run` (default 8765)
+    PORTAL_PORT                web server port for `run` (default 8765)
+    PORTAL_DEV                 1: `run` serves with runserver (DEBUG, autoreload)
+    PORTAL_MIGRATE_DATABASE_URL
+                               with DATABASE_URL: the owner's URL for migrate
+                               and seed_demo (default: DATABASE_URL)
 
-URLs: ``postgres://portal@127.0.0.1:PORT/portal`` (trust auth on loopback,
-embedded dev/test server only) and ``redis://127.0.0.1:PORT/0`` (run) or
+URLs: ``postgres://portal@127.0.0.1:PORT/portal`` (the owner) and
+``postgres://portal_app@127.0.0.1:PORT/portal`` (the application role of
+`run`; trust auth on loopback, embedded dev/test server only) and ``redis://127.0.0.1:PORT/0`` (run) or
 ``redis://127.0.0.1:PORT/15`` (test). pytest-django creates ``test_portal``.
 
 Files (under the project's gitignored ``var/``)::
@@ -115,13 +125,24 @@ VAR_DIR = PROJECT_ROOT / "var"
 LOG_DIR = VAR_DIR / "log"
 
 HOST = "127.0.0.1"
-PG_USER = "portal"
+PG_USER = "portal"  # the owner: runs migrate and seed_demo (the embedded cluster's bootstrap superuser)
+PG_APP_USER = "portal_app"  # web, worker and beat of `run`: rows only, the audit trail add-and-read
 PG_DB = "portal"
 
 WAIT_TIMEOUT = 30.0  # seconds for any server to come up / go down
 CHILD_STOP_TIMEOUT = 10.0  # SIGTERM -> SIGKILL for run's children
-WEB_TIMEOUT = 90.0  # runserver must answer HTTP within this
+WEB_TIMEOUT = 90.0  # the web server (gunicorn or runserver) must answer HTTP within this
 DEFAULT_WEB_PORT = 8765
+
+# How `run` serves, and the connections that makes. gunicorn as the Dockerfile runs it: sync workers, one request
+# (one database connection, kept CONN_MAX_AGE seconds) each. The worker's prefork children hold one connection each,
+# beat one, the worker's main process one. All of it stays well below the embedded server's max_connections:
+#   WEB_WORKERS * WEB_THREADS + WORKER_CONCURRENCY + 2 = 3 + 2 + 2 = 7 <= PG_MAX_CONNECTIONS / 2
+WEB_WORKERS = 3
+WEB_THREADS = 1
+WEB_TIMEOUT_SECONDS = 60
+WORKER_CONCURRENCY = 2
+PG_MAX_CONNECTIONS = 50
 
 PROFILES: dict[str, dict] = {
     "run": {
@@ -130,7 +151,9 @@ PROFILES: dict[str, dict] = {
         "redis_db": 0,
         "fast": False,
         "persist_redis": True,
-        "settings": "portal.settings.dev",
+        "settings": "portal.settings.run",
+        "app_role": True,
+        "max_connections": PG_MAX_CONNECTIONS,
     },
     "test": {
         "pg_port": 54339,
@@ -139,6 +162,8 @@ PROFILES: dict[str, dict] = {
         "fast": True,
         "persist_redis": False,
         "settings": "portal.settings.test",
+        "app_role": False,  # pytest-django creates the test database: the owner; one test connects as the app role
+        "max_connections": 100,
     },
 }
 
@@ -163,6 +188,9 @@ class Profile:
     fast: bool  # fsync=off etc. (test only)
     persist_redis: bool
     settings_module: str
+    app_role: bool = False  # children connect as PG_APP_USER (migrate and seed_demo as the owner)
+    max_connections: int = 100
+    dev: bool = False  # PORTAL_DEV=1: runserver with autoreload and DEBUG instead of gunicorn
 
     @property
     def base_dir(self) -> Path:
@@ -219,6 +247,7 @@ def get_profile(name: str, environ: Mapping[str, str] | None = None) -> Profile:
     else:
         pg_names = ["PORTAL_PG_PORT"]
         redis_names = ["PORTAL_REDIS_PORT"]
+    dev = name == "run" and (env.get("PORTAL_DEV") or "").strip().lower() in ("1", "true", "yes", "on")
     return Profile(
         name=name,
         pg_port=parse_port(env, pg_names, d["pg_port"]),
@@ -228,7 +257,10 @@ def get_profile(name: str, environ: Mapping[str, str] | None = None) -> Profile:
         redis_db=d["redis_db"],
         fast=d["fast"],
         persist_redis=d["persist_redis"],
-        settings_module=d["settings"],
+        settings_module="portal.settings.dev" if dev else d["settings"],
+        app_role=d["app_role"],
+        max_connections=d["max_connections"],
+        dev=dev,
     )
 
 
@@ -243,10 +275,11 @@ def build_redis_url(port: int, db: int = 0, host: str = HOST) -> str:
 @dataclass(frozen=True)
 class ServicePlan:
     profile: Profile
-    database_url: str
+    database_url: str  # what the web server, worker, beat (or pytest) connect with
     redis_url: str
     start_postgres: bool  # False: DATABASE_URL given, use that server
     start_redis: bool  # False: REDIS_URL given
+    migrate_database_url: str = ""  # the owner's, for migrate and seed_demo
 
 
 def plan_services(profile_name: str, environ: Mapping[str, str] | None = None) -> ServicePlan:
@@ -255,19 +288,27 @@ def plan_services(profile_name: str, environ: Mapping[str, str] | None = None) -
     profile = get_profile(profile_name, env)
     db_url = (env.get("DATABASE_URL") or "").strip()
     redis_url = (env.get("REDIS_URL") or "").strip()
+    if db_url:
+        migrate_url = (env.get("PORTAL_MIGRATE_DATABASE_URL") or "").strip() or db_url
+    else:
+        migrate_url = build_database_url(profile.pg_port)
+        db_url = build_database_url(profile.pg_port, user=PG_APP_USER) if profile.app_role else migrate_url
     return ServicePlan(
         profile=profile,
-        database_url=db_url or build_database_url(profile.pg_port),
+        database_url=db_url,
         redis_url=redis_url or build_redis_url(profile.redis_port, profile.redis_db),
-        start_postgres=not db_url,
+        start_postgres=not (env.get("DATABASE_URL") or "").strip(),
         start_redis=not redis_url,
+        migrate_database_url=migrate_url,
     )
 
 
-def child_env(plan: ServicePlan, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Environment for manage.py / celery / pytest children."""
+def child_env(plan: ServicePlan, base: Mapping[str, str] | None = None, *, owner: bool = False) -> dict[str, str]:
+    """Environment for manage.py / celery / pytest children; ``owner``: connect as the owner (migrate,
+    seed_demo). The other children never see the owner's URL."""
     env = dict(os.environ if base is None else base)
-    env["DATABASE_URL"] = plan.database_url
+    env.pop("PORTAL_MIGRATE_DATABASE_URL", None)
+    env["DATABASE_URL"] = (plan.migrate_database_url or plan.database_url) if owner else plan.database_url
     env["REDIS_URL"] = plan.redis_url
     env["DJANGO_SETTINGS_MODULE"] = plan.profile.settings_module
     env["PYTHONUNBUFFERED"] = "1"
@@ -760,6 +801,41 @@ def ensure_database(paths: PgPaths, port: int, name: str = PG_DB) -> bool:
         conn.close()
 
 
+APP_ROLE_SQL = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{PG_APP_USER}') THEN
+        CREATE ROLE {PG_APP_USER} LOGIN;
+    END IF;
+END $$;
+ALTER ROLE {PG_APP_USER} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+"""
+
+
+def ensure_app_role(paths: PgPaths, port: int) -> None:
+    """The application role (cluster-wide, no password: trust on loopback, embedded server only). Its privileges
+    in each database are granted by `manage.py migrate` (portal/database.py)."""
+    if (paths.client_bin / "psql").exists():
+        _psql(paths, port, APP_ROLE_SQL)
+        return
+    import psycopg2  # type: ignore  # fallback when the wheel has no psql
+
+    conn = psycopg2.connect(host=HOST, port=port, user=PG_USER, dbname="postgres", connect_timeout=5)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(APP_ROLE_SQL)
+    finally:
+        conn.close()
+
+
+def pg_server_options(profile: Profile, socket_dir: Path) -> list[str]:
+    opts = ["-c", f"listen_addresses={HOST}", "-p", str(profile.pg_port),
+            "-c", f"unix_socket_directories={socket_dir}", "-c", f"max_connections={profile.max_connections}"]
+    if profile.fast:
+        opts += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    return opts
+
+
 def _pg_major(bin_dir: Path) -> str | None:
     try:
         out = subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True, text=True,
@@ -834,10 +910,7 @@ def start_postgres(profile: Profile, paths: PgPaths) -> None:
     stale = paths.data / "postmaster.pid"
     if stale.exists() and running_postmaster(paths.data) is None:
         stale.unlink()
-    opts = ["-c", f"listen_addresses={HOST}", "-p", str(profile.pg_port),
-            "-c", f"unix_socket_directories={paths.socket_dir}"]
-    if profile.fast:
-        opts += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    opts = pg_server_options(profile, paths.socket_dir)
     cmd = [paths.server_bin / "pg_ctl", "start", "-D", paths.data, "-w", "-t", str(int(WAIT_TIMEOUT)), "-s",
            "-o", " ".join(shlex.quote(o) for o in opts)]
     # No -l: the server writes to pg_ctl's stdout, a file *we* opened, so the
@@ -886,6 +959,7 @@ def ensure_postgres(profile: Profile) -> bool:
                 f"{WAIT_TIMEOUT:.0f} s.\n{log_tail(paths.log)}"
             )
         ensure_database(paths, port)
+        ensure_app_role(paths, port)
         say(f"PostgreSQL already running, reused: {HOST}:{port} (data {_rel(paths.data)})")
         return False
     ensure_port_free(port, profile.pg_port_var, "PostgreSQL")
@@ -893,6 +967,7 @@ def ensure_postgres(profile: Profile) -> bool:
     start_postgres(profile, paths)
     try:
         ensure_database(paths, port)
+        ensure_app_role(paths, port)
     except BaseException:
         stop_postgres_dir(paths.data, paths)
         raise
@@ -1031,12 +1106,29 @@ def running_valkey(profile: Profile) -> int | None:
     return None
 
 
+def valkey_command(profile: Profile, binary: Path) -> list[str]:
+    """`run` keeps its data: an append-only file written every second (at most a second of queued jobs lost
+    when the machine stops) plus RDB snapshots; tests keep nothing."""
+    if profile.persist_redis:
+        persistence = ["--save", "60 1", "--appendonly", "yes", "--appendfsync", "everysec"]
+    else:
+        persistence = ["--save", "", "--appendonly", "no"]
+    return [str(binary), "--port", str(profile.redis_port), "--bind", HOST, "--dir", str(profile.valkey_dir),
+            "--daemonize", "yes", "--pidfile", str(profile.valkey_pidfile),
+            "--logfile", str(profile.valkey_log), *persistence,
+            "--databases", "16", "--protected-mode", "yes"]
+
+
 def ensure_valkey(profile: Profile) -> bool:
     """Make sure our Valkey runs on profile.redis_port; True if we started it."""
     port = profile.redis_port
     pid = running_valkey(profile)
     if pid is not None:
         if valkey_info_pid(port) == pid:
+            if profile.persist_redis:  # started before `run` turned the append-only file on
+                with contextlib.suppress(OSError, RespError, ConnectionError):
+                    resp_command(port, "CONFIG", "SET", "appendonly", "yes")
+                    resp_command(port, "CONFIG", "SET", "appendfsync", "everysec")
             say(f"Valkey already running, reused: {HOST}:{port}")
             return False
         raise DevstackError(
@@ -1050,11 +1142,7 @@ def ensure_valkey(profile: Profile) -> bool:
     make_dir(profile.valkey_dir)
     make_dir(LOG_DIR)
     profile.valkey_pidfile.unlink(missing_ok=True)
-    save = "60 1" if profile.persist_redis else ""
-    cmd = [str(binary), "--port", str(port), "--bind", HOST, "--dir", str(profile.valkey_dir),
-           "--daemonize", "yes", "--pidfile", str(profile.valkey_pidfile),
-           "--logfile", str(profile.valkey_log), "--save", save, "--appendonly", "no",
-           "--databases", "16", "--protected-mode", "yes"]
+    cmd = valkey_command(profile, binary)
     t0 = time.monotonic()
     try:
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -1190,6 +1278,8 @@ class Children:
         self.env = dict(env)
         self.out = out or sys.stdout
         self.procs: dict[str, subprocess.Popen] = {}
+        self.specs: dict[str, list[str]] = {}
+        self.started_at: dict[str, float] = {}
         self.threads: list[threading.Thread] = []
         self.lock = threading.Lock()
         width = max(len(n) for n in _COLORS)
@@ -1197,20 +1287,43 @@ class Children:
         self.color = hasattr(self.out, "isatty") and self.out.isatty() and not os.environ.get("NO_COLOR")
 
     def spawn_all(self, specs: Sequence[tuple[str, list[str]]]) -> None:
-        pdeath = _pdeathsig_fn()
         sys.stdout.flush()
         sys.stderr.flush()
         for name, argv in specs:
-            self.procs[name] = subprocess.Popen(
-                argv, cwd=str(PROJECT_ROOT), env=self.env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=pdeath,
-            )
+            self.specs[name] = list(argv)
+            self.procs[name] = self._popen(name)
         # Reader threads only after all forks (preexec_fn + threads don't mix).
         for name, proc in self.procs.items():
-            t = threading.Thread(target=self._pump, args=(name, proc), daemon=True)
-            t.start()
-            self.threads.append(t)
+            self._start_pump(name, proc)
+
+    def _popen(self, name: str) -> subprocess.Popen:
+        self.started_at[name] = time.monotonic()
+        return subprocess.Popen(
+            self.specs[name], cwd=str(PROJECT_ROOT), env=self.env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_pdeathsig_fn(),
+        )
+
+    def _start_pump(self, name: str, proc: subprocess.Popen) -> None:
+        t = threading.Thread(target=self._pump, args=(name, proc), daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def respawn(self, name: str) -> subprocess.Popen:
+        """Start child ``name`` again (after it exited); what is left of its old process group is killed."""
+        old = self.procs[name]
+        if self._group_alive(old.pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(old.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            old.wait(5)
+        proc = self.procs[name] = self._popen(name)
+        self._start_pump(name, proc)
+        return proc
+
+    def exited(self) -> list[tuple[str, int]]:
+        """Every child that has exited, with its exit code."""
+        return [(name, rc) for name, proc in self.procs.items() if (rc := proc.poll()) is not None]
 
     def _prefix(self, name: str) -> str:
         p = f"{name:<{self.width}} | "
@@ -1235,13 +1348,6 @@ class Children:
         with self.lock:
             self.out.write(text)
             self.out.flush()
-
-    def first_dead(self) -> tuple[str, int] | None:
-        for name, proc in self.procs.items():
-            rc = proc.poll()
-            if rc is not None:
-                return name, rc
-        return None
 
     def _group_alive(self, pgid: int) -> bool:
         try:
@@ -1350,12 +1456,23 @@ def _interrupt(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def run_specs(web_port: int) -> list[tuple[str, list[str]]]:
+def gunicorn_args() -> list[str]:
+    """The Dockerfile's gunicorn options (its CMD), without --bind: sync workers (WEB_THREADS = 1)."""
+    return ["--workers", str(WEB_WORKERS), "--timeout", str(WEB_TIMEOUT_SECONDS)]
+
+
+def run_specs(web_port: int, dev: bool = False) -> list[tuple[str, list[str]]]:
+    """web, worker, beat of `run`: gunicorn as deployed, or (``dev``, PORTAL_DEV=1) runserver reloading on edits."""
     py = sys.executable
+    if dev:
+        web = [py, "manage.py", "runserver", f"{HOST}:{web_port}"]
+    else:
+        web = [py, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"{HOST}:{web_port}", *gunicorn_args(),
+               "--access-logfile", "-"]
     return [
-        ("web", [py, "manage.py", "runserver", f"{HOST}:{web_port}", "--noreload"]),
-        ("worker", [py, "-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency", "2",
-                    "-Q", "celery,reports"]),
+        ("web", web),
+        ("worker", [py, "-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency",
+                    str(WORKER_CONCURRENCY), "-Q", "celery,reports"]),
         ("beat", [py, "-m", "celery", "-A", "portal", "beat", "-l", "info",
                   "--scheduler", "portal.celery:PortalScheduler"]),
     ]
@@ -1394,25 +1511,64 @@ def _banner(url: str) -> str:
             f"{line}\n\n")
 
 
-def supervise(children: Children, web_url: str, flag: StopFlag) -> int:
+@dataclass(frozen=True)
+class RestartPolicy:
+    """Which children of `run` are started again when they die, and how soon: after ``first_delay`` seconds,
+    doubling with every quick death in a row up to ``max_delay``; a child that ran ``stable_after`` seconds
+    starts the count again. The web server is not among them: when it dies, `run` stops."""
+
+    names: frozenset[str] = frozenset({"worker", "beat"})
+    first_delay: float = 1.0
+    max_delay: float = 60.0
+    stable_after: float = 60.0
+
+    def delay(self, quick_deaths: int) -> float:
+        """Seconds before restart number ``quick_deaths`` + 1 of a run of quick deaths."""
+        return min(self.max_delay, self.first_delay * 2 ** max(0, quick_deaths))
+
+
+def supervise(children: Children, web_url: str, flag: StopFlag, policy: RestartPolicy | None = None,
+              probe: Callable[..., bool] = None) -> int:
+    """Watch the children until a signal (0) or the web server's death or silence (1). A worker or beat that
+    dies is started again after a growing delay, said on the console; the web server and the data stay up."""
+    policy = policy or RestartPolicy()
+    probe = probe or http_answers
     announced = False
     web_deadline = time.monotonic() + WEB_TIMEOUT
     next_probe = 0.0
+    waiting: dict[str, float] = {}  # child → when to start it again
+    quick_deaths: dict[str, int] = {}
     while True:
         if flag.event.is_set():
             children.write(f"\ndevstack: {flag.signame or 'signal'} received, stopping web, worker, beat ...\n")
             return 0
-        dead = children.first_dead()
-        if dead is not None:
-            name, rc = dead
-            children.write(
-                f"\ndevstack: 进程 {name} 意外退出（退出码 {rc}），正在停止所有进程。\n"
-                f"devstack: process '{name}' exited unexpectedly (exit code {rc}); stopping everything.\n"
-            )
-            return 1
         now = time.monotonic()
+        for name, rc in children.exited():
+            if name in waiting:
+                continue
+            if name not in policy.names:
+                children.write(
+                    f"\ndevstack: 进程 {name} 意外退出（退出码 {rc}），正在停止所有进程。\n"
+                    f"devstack: process '{name}' exited unexpectedly (exit code {rc}); stopping everything.\n"
+                )
+                return 1
+            ran = now - children.started_at.get(name, now)
+            quick_deaths[name] = 0 if ran >= policy.stable_after else quick_deaths.get(name, -1) + 1
+            delay = policy.delay(quick_deaths[name])
+            waiting[name] = now + delay
+            children.write(
+                f"\ndevstack: 进程 {name} 意外退出（退出码 {rc}），{delay:.0f} 秒后自动重启；Web 服务器和数据不受影响。\n"
+                f"devstack: process '{name}' exited unexpectedly (exit code {rc}); restarting it in {delay:.0f} s. "
+                f"The web server and the data stay up.\n"
+            )
+        for name, at in list(waiting.items()):
+            if now >= at:
+                del waiting[name]
+                proc = children.respawn(name)
+                children.write(f"devstack: 进程 {name} 已重启（pid {proc.pid}）。\n"
+                               f"devstack: process '{name}' restarted (pid {proc.pid}).\n")
         if not announced and now >= next_probe:
-            if http_answers(web_url, timeout=0.5):
+            if probe(web_url, timeout=0.5):
                 announced = True
                 children.write(_banner(web_url))
             elif now >= web_deadline:
@@ -1479,16 +1635,18 @@ def cmd_run() -> int:
     if not (PROJECT_ROOT / "manage.py").exists():
         raise DevstackError(f"manage.py not found in {PROJECT_ROOT}")
     plan = plan_services("run")
+    dev = plan.profile.dev
     web_port = parse_port(os.environ, ["PORTAL_PORT"], DEFAULT_WEB_PORT)
-    ensure_port_free(web_port, "PORTAL_PORT", "Web / runserver")
+    ensure_port_free(web_port, "PORTAL_PORT", "Web")
     started = ensure_services(plan)
     flag = StopFlag().install()
     try:
         env = child_env(plan)
+        owner_env = child_env(plan, owner=True)
         py = sys.executable
         for step in (["migrate", "--noinput"], ["seed_demo"]):
             say(f"manage.py {' '.join(step)}")
-            rc = _run_step([py, "manage.py", *step], env, flag)
+            rc = _run_step([py, "manage.py", *step], owner_env, flag)
             if rc is None:
                 say("interrupted")
                 return 0
@@ -1497,10 +1655,12 @@ def cmd_run() -> int:
                 return rc
         if flag.event.is_set():
             return 0
-        ensure_port_free(web_port, "PORTAL_PORT", "Web / runserver")
+        ensure_port_free(web_port, "PORTAL_PORT", "Web")
         children = Children(env)
         try:
-            children.spawn_all(run_specs(web_port))
+            say("PORTAL_DEV=1: runserver (DEBUG, reloads on edits)" if dev else
+                f"gunicorn ({WEB_WORKERS} workers, DEBUG off, as deployed; PORTAL_DEV=1 for runserver)")
+            children.spawn_all(run_specs(web_port, dev=dev))
             code = supervise(children, f"http://{HOST}:{web_port}/", flag)
         finally:
             children.stop()

@@ -65,18 +65,18 @@ def client_ip(request) -> str | None:
 def rate_limited(request, scope: str, limit: int, window: int = 60) -> bool:
     """True once a client address has made more than `limit` requests to `scope` in the current `window`
     seconds (a fixed window counted in the cache, shared by every web process). On Redis, one round trip:
-    INCR and EXPIRE in a pipeline."""
+    INCR and EXPIRE in a pipeline. With Redis unavailable nobody is limited: the page is served (portal/cache.py
+    logs the outage, /healthz reports it)."""
     import time
 
     from django.core.cache import cache
-    key = cache.make_and_validate_key(f"ratelimit:{scope}:{client_ip(request) or '-'}:{int(time.time()) // window}")
-    backend = getattr(cache, "_cache", None)
-    if hasattr(backend, "get_client"):
-        pipe = backend.get_client(key, write=True).pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, window + 1)
-        count = pipe.execute()[0]
+    raw_key = f"ratelimit:{scope}:{client_ip(request) or '-'}:{int(time.time()) // window}"
+    if hasattr(cache, "incr_expire"):
+        count = cache.incr_expire(raw_key, window + 1)
+        if count is None:
+            return False
     else:
+        key = cache.make_and_validate_key(raw_key)
         count = cache.get_or_set(key, 0, window + 1) + 1
         cache.set(key, count, window + 1)
     return count > limit

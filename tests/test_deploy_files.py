@@ -21,6 +21,8 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 ENV_EXAMPLE = ROOT / ".env.example"
+ENV_OWNER_EXAMPLE = ROOT / ".env.owner.example"
+POSTGRES_INIT = ROOT / "deploy" / "postgres" / "10-portal-roles.sh"
 DOCKERIGNORE = ROOT / ".dockerignore"
 PACKAGE_JSON = ROOT / "package.json"
 PACKAGE_LOCK = ROOT / "package-lock.json"
@@ -202,6 +204,7 @@ def test_postgres_redis_and_volumes():
     assert "postgres-data" in compose["volumes"]
     assert any(v.startswith("postgres-data:") for v in services["postgres"]["volumes"])
     assert "ports" not in services["postgres"] and "ports" not in services["redis"]
+    assert "--appendonly yes" in " ".join(command_words(services["redis"]))  # queued jobs survive a restart
 
 
 def test_nginx_service_and_config():
@@ -286,7 +289,7 @@ def test_env_example_documents_every_required_prod_variable():
             keys.add(match.group(1))
     for key in (
         "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
-        "DJANGO_SETTINGS_MODULE", "POSTGRES_PASSWORD",
+        "DJANGO_SETTINGS_MODULE",
     ):
         assert key in keys, key
     # Any env var that the production settings read without a default must be documented.
@@ -308,8 +311,36 @@ def test_env_example_documents_every_required_prod_variable():
                     required.add(first.value)
     missing = required - keys
     assert not missing, f".env.example lacks required production variables: {sorted(missing)}"
-    assert "DATABASE_URL=postgres://portal:" in ENV_EXAMPLE.read_text(encoding="utf-8")
+    assert "DATABASE_URL=postgres://portal_app:" in ENV_EXAMPLE.read_text(encoding="utf-8")
     assert "@postgres:5432/portal" in ENV_EXAMPLE.read_text(encoding="utf-8")
+
+
+def _env_keys(path: Path) -> dict[str, str]:
+    return dict(re.match(r"^([A-Z][A-Z0-9_]*)=(.*)$", line).groups()
+                for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^[A-Z][A-Z0-9_]*=", line))
+
+
+def test_the_app_connects_as_the_app_role_and_only_postgres_and_migrate_see_the_owners_secrets():
+    app, owner = _env_keys(ENV_EXAMPLE), _env_keys(ENV_OWNER_EXAMPLE)
+    assert app["DATABASE_URL"].startswith("postgres://portal_app:")
+    assert owner["PORTAL_MIGRATE_DATABASE_URL"].startswith("postgres://portal:")
+    assert app["DATABASE_URL"].split(":")[2].split("@")[0] == owner["PORTAL_DB_APP_PASSWORD"]
+    assert owner["PORTAL_MIGRATE_DATABASE_URL"].split(":")[2].split("@")[0] == owner["PORTAL_DB_OWNER_PASSWORD"]
+    secrets = {"POSTGRES_PASSWORD", "PORTAL_DB_OWNER_PASSWORD", "PORTAL_MIGRATE_DATABASE_URL"}
+    assert not secrets & set(app), "the owner's and the superuser's secrets do not belong in .env"
+    assert secrets <= set(owner)
+    services = load_compose()["services"]
+    for name, service in services.items():
+        reads_owner = ".env.owner" in service.get("env_file", [])
+        assert reads_owner == (name in {"postgres", "migrate"}), name
+    postgres = services["postgres"]
+    assert postgres["environment"]["POSTGRES_USER"] == "postgres"
+    assert "./deploy/postgres:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
+    assert "PORTAL_MIGRATE_DATABASE_URL" in " ".join(command_words(services["migrate"]))
+    script = POSTGRES_INIT.read_text(encoding="utf-8")
+    assert "NOSUPERUSER" in script and "ALTER DEFAULT PRIVILEGES FOR ROLE" in script
+    assert "TRUNCATE" not in script.split("<<'SQL'")[1]  # never granted
+    assert ".env.owner" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
 
 
 # --------------------------------------------------------------------------- npm supply

@@ -85,6 +85,10 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Two database roles: DATABASE_URL is the application's (web, worker, beat: rows only, the audit trail add-and-read),
+# `migrate` runs with the owner's URL (PORTAL_MIGRATE_DATABASE_URL) and grants this role its privileges afterwards
+# (portal/database.py).
+PORTAL_DB_APP_ROLE = env("PORTAL_DB_APP_ROLE", default="portal_app")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:63799/0")
@@ -97,6 +101,8 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
+# With Redis unreachable the cache answers "missing" without trying Redis again for this many seconds.
+PORTAL_CACHE_RETRY_SECONDS = env.int("PORTAL_CACHE_RETRY_SECONDS", default=5)
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
@@ -149,7 +155,8 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# In the database only: signed-in pages must not depend on Redis (portal/cache.py fails open when it is down).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # API tokens (等保 2.0): a token ends after this many idle seconds, and at the latest this many seconds after
 # it was issued; lock, password change or reset, role change, disabling and signing out revoke it at once.

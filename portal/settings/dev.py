@@ -12,3 +12,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# runserver serves every request on a thread of its own: persistent connections would pile up, one per thread
+# (`make run` with PORTAL_DEV=1). gunicorn's sync workers (portal.settings.run) keep theirs.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)  # noqa: F405

@@ -65,7 +65,7 @@ def test_default_profiles_use_separate_ports_and_dirs():
     assert run.base_dir == devstack.VAR_DIR / "run"
     assert test.base_dir == devstack.VAR_DIR / "test"
     assert run.pg_log != test.pg_log and run.valkey_log != test.valkey_log
-    assert run.settings_module == "portal.settings.dev"
+    assert run.settings_module == "portal.settings.run"
     assert test.settings_module == "portal.settings.test"
     assert test.fast and not run.fast
 
@@ -121,7 +121,8 @@ def test_child_env_exports_urls_and_settings():
 
 def test_run_children_commands():
     specs = dict(devstack.run_specs(8765))
-    assert specs["web"][1:] == ["manage.py", "runserver", "127.0.0.1:8765", "--noreload"]
+    assert specs["web"][1:5] == ["-m", "gunicorn", "portal.wsgi:application", "--bind"]
+    assert specs["web"][5] == "127.0.0.1:8765"
     assert specs["worker"][1:] == ["-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency", "2",
                                    "-Q", "celery,reports"]
     # every queue the portal routes jobs to is consumed by the worker of `make run`
@@ -213,3 +214,162 @@ def test_valkey_info_pid_is_none_for_foreign_or_closed_port():
     finally:
         t.join(2)
         srv.close()
+
+
+# --- how `run` serves: gunicorn as deployed, PORTAL_DEV=1 for runserver ------
+
+
+def _dockerfile_gunicorn_options() -> list[str]:
+    import json
+    import re
+
+    text = (devstack.PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
+    assert cmd[:2] == ["gunicorn", "portal.wsgi:application"]
+    options = cmd[2:]
+    bind = options.index("--bind")
+    return options[:bind] + options[bind + 2:]
+
+
+def test_run_serves_with_gunicorn_as_the_dockerfile_does_with_debug_off():
+    web = dict(devstack.run_specs(8765))["web"]
+    assert web[1:4] == ["-m", "gunicorn", "portal.wsgi:application"]
+    assert "runserver" not in web
+    options = _dockerfile_gunicorn_options()
+    assert devstack.gunicorn_args() == options
+    assert " ".join(options) in " ".join(web)
+    profile = devstack.get_profile("run", {})
+    assert profile.settings_module == "portal.settings.run" and not profile.dev
+    import os
+    import subprocess
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": profile.settings_module,
+           "DATABASE_URL": "postgres://portal_app@127.0.0.1:1/portal"}
+    shown = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
+                            "print(s.DEBUG, s.WHITENOISE_USE_FINDERS, s.SESSION_ENGINE)"],
+                           cwd=devstack.PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert shown.stdout.split() == ["False", "True", "django.contrib.sessions.backends.db"], shown.stderr
+
+
+def test_portal_dev_1_runs_the_autoreloading_debug_server():
+    profile = devstack.get_profile("run", {"PORTAL_DEV": "1"})
+    assert profile.dev and profile.settings_module == "portal.settings.dev"
+    web = dict(devstack.run_specs(8765, dev=True))["web"]
+    assert web[1:] == ["manage.py", "runserver", "127.0.0.1:8765"]  # no --noreload: reloads on edits
+    assert not devstack.get_profile("test", {"PORTAL_DEV": "1"}).dev
+
+
+def test_connections_of_run_stay_well_below_the_servers_max_connections():
+    profile = devstack.get_profile("run", {})
+    opts = devstack.pg_server_options(profile, Path("/tmp/sock"))
+    assert f"max_connections={profile.max_connections}" in opts
+    web_workers = int(devstack.gunicorn_args()[devstack.gunicorn_args().index("--workers") + 1])
+    assert "--threads" not in devstack.gunicorn_args()  # sync workers: one request, one connection each
+    worker = dict(devstack.run_specs(8765))["worker"]
+    concurrency = int(worker[worker.index("--concurrency") + 1])
+    held = web_workers * devstack.WEB_THREADS + concurrency + 2  # + the worker's main process and beat
+    assert held <= profile.max_connections // 2
+
+
+# --- database roles -------------------------------------------------------------
+
+
+def test_run_children_connect_as_the_app_role_and_migrate_as_the_owner():
+    plan = devstack.plan_services("run", {})
+    assert plan.database_url == "postgres://portal_app@127.0.0.1:54329/portal"
+    assert plan.migrate_database_url == "postgres://portal@127.0.0.1:54329/portal"
+    base = {"PATH": "/usr/bin", "PORTAL_MIGRATE_DATABASE_URL": "postgres://portal:secret@db/portal"}
+    app = devstack.child_env(plan, base)
+    assert app["DATABASE_URL"] == plan.database_url and "PORTAL_MIGRATE_DATABASE_URL" not in app
+    assert devstack.child_env(plan, base, owner=True)["DATABASE_URL"] == plan.migrate_database_url
+    assert "CREATE ROLE portal_app LOGIN" in devstack.APP_ROLE_SQL and "NOSUPERUSER" in devstack.APP_ROLE_SQL
+
+
+def test_given_database_urls_are_used_for_the_app_and_for_migrate():
+    env = {"DATABASE_URL": "postgres://portal_app:a@db/portal", "PORTAL_MIGRATE_DATABASE_URL": "postgres://portal:o@db/portal"}
+    plan = devstack.plan_services("run", env)
+    assert not plan.start_postgres
+    assert (plan.database_url, plan.migrate_database_url) == (env["DATABASE_URL"], env["PORTAL_MIGRATE_DATABASE_URL"])
+    only_one = devstack.plan_services("run", {"DATABASE_URL": "postgres://u:p@db/x"})
+    assert only_one.migrate_database_url == only_one.database_url == "postgres://u:p@db/x"
+
+
+# --- Valkey keeps run's data: append-only file ------------------------------------
+
+
+def test_run_valkey_writes_an_append_only_file_every_second_and_tests_keep_nothing():
+    run = devstack.valkey_command(devstack.get_profile("run", {}), Path("/bin/valkey-server"))
+    words = " ".join(run)
+    assert "--appendonly yes" in words and "--appendfsync everysec" in words
+    test = devstack.valkey_command(devstack.get_profile("test", {}), Path("/bin/valkey-server"))
+    assert "--appendonly no" in " ".join(test) and test[test.index("--save") + 1] == ""
+
+
+# --- supervision of run's children -------------------------------------------------
+
+
+class _Console:
+    """Collects the supervisor's output; stops it (the flag) once `text` was written `times` times."""
+
+    def __init__(self, flag, text, times):
+        self.flag, self.text, self.times, self.parts = flag, text, times, []
+
+    def write(self, s):
+        self.parts.append(s)
+        if "".join(self.parts).count(self.text) >= self.times:
+            self.flag.event.set()
+
+    def flush(self):
+        pass
+
+    def __str__(self):
+        return "".join(self.parts)
+
+
+def _children(console, specs):
+    children = devstack.Children({"PATH": "/usr/bin"}, out=console)
+    children.spawn_all(specs)
+    return children
+
+
+FOREVER = [sys.executable, "-c", "import time; time.sleep(120)"]
+CRASH = [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"]
+
+
+def test_a_worker_that_dies_is_restarted_and_the_web_server_stays_up():
+    flag = devstack.StopFlag()
+    console = _Console(flag, "restarted (pid", 3)
+    children = _children(console, [("web", FOREVER), ("worker", CRASH), ("beat", FOREVER)])
+    web, beat = children.procs["web"], children.procs["beat"]
+    first_worker = children.procs["worker"].pid
+    policy = devstack.RestartPolicy(first_delay=0.01, max_delay=0.05)
+    try:
+        code = devstack.supervise(children, "http://127.0.0.1:1/", flag, policy=policy,
+                                  probe=lambda url, timeout: True)
+        assert web.poll() is None and beat.poll() is None  # same processes, never stopped
+        assert children.procs["web"] is web and children.procs["worker"].pid != first_worker
+    finally:
+        children.stop(timeout=5)
+    out = str(console)
+    assert code == 0
+    assert out.count("process 'worker' exited unexpectedly (exit code 3); restarting it in") >= 3
+    assert "进程 worker 意外退出（退出码 3）" in out and "自动重启" in out
+    assert "The web server and the data stay up." in out
+    assert "worker" in out and "| boom" in out
+    assert "stopping everything" not in out
+
+
+def test_the_web_server_dying_stops_everything():
+    flag = devstack.StopFlag()
+    console = _Console(flag, "never", 1)
+    children = _children(console, [("web", CRASH), ("worker", FOREVER)])
+    try:
+        code = devstack.supervise(children, "http://127.0.0.1:1/", flag, probe=lambda url, timeout: False)
+    finally:
+        children.stop(timeout=5)
+    assert code == 1 and "process 'web' exited unexpectedly (exit code 3); stopping everything" in str(console)
+
+
+def test_restart_delay_doubles_for_quick_deaths_up_to_a_minute():
+    policy = devstack.RestartPolicy()
+    assert [policy.delay(n) for n in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
