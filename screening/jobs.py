@@ -3,6 +3,8 @@ import logging
 
 from celery import shared_task
 
+from portal import recovery
+
 log = logging.getLogger(__name__)
 
 
@@ -19,3 +21,14 @@ def screening_run_job(run_id: int):
         log.exception("screening run %s failed", run_id)
         run_fail(ScreeningRun.objects.get(pk=run_id), "筛查因系统内部错误中止，未保存任何结果。请重试或联系系统管理员。")
         raise
+
+
+def _fail(run, message: str):
+    from .services import run_fail
+
+    run_fail(run, message)
+
+
+recovery.register(recovery.JobKind(
+    name="screening_run", model="screening.ScreeningRun", active={"queued": "queued", "running": "queued"},
+    send=lambda pk: screening_run_job.delay(pk), fail=_fail))
