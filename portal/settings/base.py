@@ -242,7 +242,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "portal.celery:PortalScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 10
 CELERY_TASK_TIME_LIMIT = PORTAL_DEFAULT_TIME_LIMIT
-CELERY_TASK_SOFT_TIME_LIMIT = PORTAL_DEFAULT_TIME_LIMIT - 30
+CELERY_TASK_SOFT_TIME_LIMIT = PORTAL_DEFAULT_TIME_LIMIT - min(30, PORTAL_DEFAULT_TIME_LIMIT // 10)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Liveness of the background processes, reported by /healthz.
@@ -274,7 +274,7 @@ CELERY_TASK_ROUTES = {"tasks.generate_report_document": {"queue": "reports"},
                       "inventory.import_commit": {"queue": "reports"},
                       "screening.run": {"queue": "reports"}}
 CELERY_TASK_ANNOTATIONS = {name: {"time_limit": PORTAL_REPORTS_TIME_LIMIT,
-                                  "soft_time_limit": PORTAL_REPORTS_TIME_LIMIT - 60}
+                                  "soft_time_limit": PORTAL_REPORTS_TIME_LIMIT - min(60, PORTAL_REPORTS_TIME_LIMIT // 10)}
                            for name, route in CELERY_TASK_ROUTES.items() if route["queue"] == "reports"}
 # Stale-job recovery (portal/recovery.py): how often beat looks, how long a row of each kind may stay queued or
 # running (longer than its time limit), and how many times its job is sent again before the row is failed.
