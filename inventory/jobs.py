@@ -17,8 +17,10 @@ def _run(step, record_id: int):
     with translation.override(settings.LANGUAGE_CODE):
         try:
             return step(record_id).status
-        except Exception:
+        except Exception as exc:
             log.exception("import %s failed", record_id)
+            if recovery.is_transient(exc):
+                raise  # the database or Redis was away: left as it is, the stale-job recovery sends it again
             record = ImportRecord.objects.get(pk=record_id)
             import_job_failed(record, translation.gettext("The import stopped because of an internal error; nothing "
                                                           "was written. Please try again or tell the system "

@@ -12,6 +12,7 @@ row offers 重试 on its page (the kind's own `<kind>_retry` service).
 The portal names no feature app: the kinds are registered by the apps."""
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -106,7 +107,8 @@ def jobs_recover(*, now=None) -> dict[str, dict[str, int]]:
                     audit_record(actor=None, action="job.requeue", obj=row, before=before,
                                  after={"status": again, "attempts": row.job_attempts + 1},
                                  detail=f"后台任务超过 {kind.stale_seconds} 秒未完成，已重新排队")
-                    transaction.on_commit(lambda pk=pk, kind=kind: kind.send(pk))
+                    # robust: a broker still down is logged; the row is sent again at its next limit
+                    transaction.on_commit(lambda pk=pk, kind=kind: kind.send(pk), robust=True)
                     counts["requeued"] += 1
                 else:
                     kind.fail(row, STALE_REASON)
@@ -120,10 +122,33 @@ def jobs_recover(*, now=None) -> dict[str, dict[str, int]]:
     return summary
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A failure of the infrastructure (the database or Redis unreachable for a moment), not of the job: the
+    job's row is better left as it is for the recovery to send again than marked failed."""
+    from django.db import InterfaceError, OperationalError
+
+    transient: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+    with contextlib.suppress(ImportError):
+        import redis.exceptions
+
+        transient += (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+    with contextlib.suppress(ImportError):
+        import kombu.exceptions
+
+        transient += (kombu.exceptions.OperationalError,)
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, transient):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def job_row_retry(kind_name: str, row: models.Model, *, status: str, **values) -> None:
     """Put a failed row back in `status` with a fresh count of attempts and send its job after the commit
     (the kind's own retry service checks permission and records the audit event)."""
     kind = KINDS[kind_name]
     kind.model_class.objects.filter(pk=row.pk).update(status=status, job_since=timezone.now(), job_attempts=0,
                                                       **values)
-    transaction.on_commit(lambda: kind.send(row.pk))
+    transaction.on_commit(lambda: kind.send(row.pk), robust=True)  # a broker down: the recovery sends it later

@@ -359,6 +359,19 @@ def row_of(job: str, pk: int):
     return model.objects.get(pk=pk)
 
 
+def hold_results():
+    """A screening run over the demo data takes a fraction of a second; holding its results table (from a
+    connection of our own) keeps it running, blocked before it writes, until the fault is injected."""
+    from django.db import connection
+
+    from portal.backup import Database
+
+    conn = Database.from_settings(connection.settings_dict).connect()
+    with conn.cursor() as cursor:
+        cursor.execute("LOCK TABLE screening_screeningresult IN SHARE ROW EXCLUSIVE MODE")
+    return conn
+
+
 def running(job: str, pk: int) -> bool:
     from django.core.cache import cache
 
@@ -424,7 +437,24 @@ class Result:
         return not self.problems
 
 
-def kill(stack: Stack, fault: str) -> float:
+TASKS = {"pdf": "tasks.generate_report_document", "import": "inventory.import_commit", "screening": "screening.run"}
+
+
+def task_pid(task: tuple[str, int] | None) -> int | None:
+    """The pool process running the task (name, row pk), as the worker reports it."""
+    if task is None:
+        return None
+    from portal.celery import app
+
+    with contextlib.suppress(Exception):
+        for jobs in (app.control.inspect(timeout=2).active() or {}).values():
+            for active in jobs:
+                if active.get("name") == task[0] and list(active.get("args") or ()) == [task[1]]:
+                    return active.get("worker_pid")
+    return None
+
+
+def kill(stack: Stack, fault: str, task: tuple[str, int] | None = None) -> float:
     """SIGKILL the part, restart it; returns when it runs again (the end of the outage)."""
     if fault == "valkey":
         stack._valkey_killed = stack.valkey_pid()
@@ -441,7 +471,7 @@ def kill(stack: Stack, fault: str) -> float:
         stack.spawn("worker")
         stack.wait_worker_ready()
     else:
-        pid = stack.busiest_pool_pid()
+        pid = task_pid(task) or stack.busiest_pool_pid()
         if pid is None:
             raise RuntimeError("the worker has no pool process")
         os.kill(pid, signal.SIGKILL)
@@ -457,8 +487,10 @@ def scenario(stack: Stack, w: World, fault: str, job: str, lines: int, n: int) -
     result = Result(fault, job)
     prefix = f"故障{n:02d}"
     prepared = db_retry(lambda: prepare_import(w, prefix, lines)) if job == "import" else None
+    hold = hold_results() if job == "screening" else None
     row = start_job(w, job, prepared)
-    if not ds.wait_until(lambda: db_retry(lambda: running(job, row.pk)), 60, 0.05):
+    if not ds.wait_until(lambda: db_retry(lambda: running(job, row.pk) or row_of(job, row.pk).status == "done"),
+                         60, 0.05):
         result.problems.append("job never started")
     queued = request_pdf(w)  # queued a moment before the crash
     result.at_kill = db_retry(lambda: row_of(job, row.pk).status)
@@ -466,7 +498,10 @@ def scenario(stack: Stack, w: World, fault: str, job: str, lines: int, n: int) -
     poller = Poller(w.cookie, ["/healthz", "/", "/tasks/documents/", f"/inventory/imports/{prepared.pk}/"
                                if prepared else "/inventory/imports/", "/screening/runs/"])
     poller.start()
-    ended = kill(stack, fault)
+    ended = kill(stack, fault, (TASKS[job], row.pk))
+    if hold is not None:
+        with contextlib.suppress(Exception):
+            hold.close()
     result.outage = ended - started
     rows = [(job, row.pk), ("pdf", queued.pk)]
 

@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from portal import permissions as perms
 from portal.models import User
+from portal.recovery import is_transient
 from portal.services import audit_record
 
 from .choices import AlertColour, Cadence, Comparator, DocumentStatus, PlanStatus, ReportStatus, TaskStatus
@@ -424,6 +425,8 @@ def report_document_generate(*, document_id: int) -> None:
         doc.save(update_fields=["file", "pages", "status", "progress", "error", "finished_at"])
     except Exception as exc:
         logger.exception("progress report document %s failed", document_id)
+        if is_transient(exc):
+            raise  # the database or Redis was away: left running, the stale-job recovery sends it again
         ReportDocument.objects.filter(pk=document_id).update(
             status=DocumentStatus.FAILED, finished_at=timezone.now(),
             error=f"报告生成失败（{type(exc).__name__}），请稍后重试或联系系统管理员。"[:500])

@@ -130,6 +130,39 @@ def test_a_row_still_stuck_after_its_last_requeue_fails_with_a_chinese_reason(us
     assert AuditEvent.objects.filter(action="job.fail", object_id=str(doc.pk)).count() == 1
 
 
+def test_a_job_cut_off_from_the_database_or_redis_is_left_for_the_recovery_not_failed(users, plan, tmp_path, sent,
+                                                                                       monkeypatch):
+    import redis.exceptions
+    from django.db import OperationalError
+
+    doc = document(users, plan, job_since=timezone.now())
+
+    def redis_down(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(documents, "document_context", redis_down)
+    with pytest.raises(redis.exceptions.ConnectionError):
+        tasks.jobs.generate_report_document_job(doc.pk)
+    doc.refresh_from_db()
+    assert (doc.status, doc.error) == ("running", "")
+
+    record = import_record(users, "queued", tmp_path, job_since=timezone.now())
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(uploads, "_check", database_gone)
+    with pytest.raises(OperationalError):
+        inventory.jobs.import_check_job(record.pk)
+    record.refresh_from_db()
+    assert (record.status, record.error_count) == ("checking", 0)
+    # past their limit, the recovery sends both again
+    ReportDocument.objects.filter(pk=doc.pk).update(job_since=LONG_AGO)
+    ImportRecord.objects.filter(pk=record.pk).update(job_since=LONG_AGO)
+    summary = recovery.jobs_recover()
+    assert summary["report_document"]["requeued"] == summary["import"]["requeued"] == 1
+
+
 def test_a_stuck_import_check_is_checked_again_and_a_stuck_commit_is_sent_again(users, sent, tmp_path,
                                                                                 django_capture_on_commit_callbacks):
     checking = import_record(users, "checking", tmp_path)
