@@ -39,6 +39,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # WeasyPrint (PDF reports): Pango + HarfBuzz subsetting; Noto CJK for Chinese text
 # in PDFs; gettext for compilemessages.
+# manage.py backup / restore: pg_dump and pg_restore of the server's major version
+# (docker-compose.yml runs postgres:16; bookworm itself ships 15, so the client comes
+# from the PostgreSQL project's apt repository, set up by postgresql-common's script).
+ARG PG_MAJOR=16
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
@@ -46,6 +50,9 @@ RUN apt-get update \
         libharfbuzz-subset0 \
         fonts-noto-cjk \
         gettext \
+        postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 portal \
@@ -70,7 +77,7 @@ RUN DJANGO_SECRET_KEY=build-only-dummy-key-not-used-at-runtime \
     REDIS_URL=redis://127.0.0.1:6379/0 \
     sh -c 'python manage.py compilemessages && python manage.py collectstatic --noinput' \
     && rm -f /tmp/build-only.sqlite3 \
-    && mkdir -p var/media \
+    && mkdir -p var/media var/backups \
     && chown -R portal:portal var
 
 USER portal

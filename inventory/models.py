@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Region
 from portal.permissions import ScopedQuerySet
+from portal.recovery import JobRow
 
 from .choices import Activity, IndustryLevel, Medium, ReportState, SiteType, SurveyKind
 
@@ -189,6 +190,18 @@ class SurveyLine(models.Model):
         verbose_name = _("survey line")
         verbose_name_plural = _("survey lines")
         indexes = [models.Index(fields=["substance", "activity"], name="survey_line_substance")]
+        # The importer's natural key: a report lists a substance once per activity, by the CAS as reported or,
+        # without one, by the name as reported. No race (a job delivered twice) can write a line twice.
+        constraints = [
+            models.UniqueConstraint(fields=["report", "activity", "raw_cas"], condition=~models.Q(raw_cas=""),
+                                    name="survey_line_unique_cas",
+                                    violation_error_message=_("This report already has a line with this CAS number "
+                                                              "and activity.")),
+            models.UniqueConstraint(fields=["report", "activity", "raw_name"], condition=models.Q(raw_cas=""),
+                                    name="survey_line_unique_name",
+                                    violation_error_message=_("This report already has a line with this substance "
+                                                              "name and activity.")),
+        ]
 
     def __str__(self):
         return f"{self.raw_name} {self.get_activity_display()} {self.quantity}"
@@ -271,7 +284,7 @@ class MonitoringResult(models.Model):
         return f"{self.substance_id} {self.concentration} {self.unit}"
 
 
-class ImportRecord(models.Model):
+class ImportRecord(JobRow):
     """One spreadsheet import: who, when, which file (name and hash), what it created and updated,
     and the values it overwrote — so bulk writes are audited like single ones."""
 

@@ -317,6 +317,16 @@ def _substance_for(raw_cas: str):
     return Substance.objects.filter(cas=raw_cas).first()
 
 
+def _require_unique_line(line: SurveyLine) -> None:
+    """A report lists a substance once per activity (the constraints survey_line_unique_cas / _name)."""
+    same = SurveyLine.objects.filter(report_id=line.report_id, activity=line.activity).exclude(pk=line.pk)
+    if line.raw_cas:
+        if same.filter(raw_cas=line.raw_cas).exists():
+            raise ValidationError({"raw_cas": _("This report already has a line with this CAS number and activity.")})
+    elif same.filter(raw_cas="", raw_name=line.raw_name).exists():
+        raise ValidationError({"raw_name": _("This report already has a line with this substance name and activity.")})
+
+
 @transaction.atomic
 def survey_line_save(*, actor, report: SurveyReport, line: SurveyLine | None = None, **values) -> SurveyLine:
     """Add a line to a draft or returned report, or correct one. The CAS as reported is normalised
@@ -342,6 +352,7 @@ def survey_line_save(*, actor, report: SurveyReport, line: SurveyLine | None = N
             line.substance = _substance_for(line.raw_cas) or (line.substance if before else None)
     line.returned = False if before else line.returned
     line.full_clean(exclude=["report"])
+    _require_unique_line(line)
     line.save()
     audit_record(actor=actor, action="survey_line.update" if before else "survey_line.create", obj=line,
                  before=before, after=snapshot(line, LINE_EDIT_FIELDS))

@@ -133,11 +133,33 @@ def _labelled(preview: list[dict], spec) -> list[dict]:
             for row in preview]
 
 
-def _fail(record: ImportRecord, message: str) -> ImportRecord:
-    record.status, record.finished_at = "failed", timezone.now()
-    record.errors, record.error_count = [{"row": 0, "column": "", "message": message}], 1
-    record.save(update_fields=["status", "finished_at", "errors", "error_count"])
+FINAL = ("done", "cancelled")
+
+
+JOB_FAILURE = "job"  # the code of an error that is the system's, not the file's: the import may be retried
+
+
+def _fail(record: ImportRecord, message: str, code: str = "") -> ImportRecord:
+    """Mark the import failed — unless it was written (or cancelled) meanwhile: a late error of a job that
+    ran twice never turns a written import into a failed one."""
+    error = {"row": 0, "column": "", "message": message, **({"code": code} if code else {})}
+    values = {"status": "failed", "finished_at": timezone.now(), "errors": [error], "error_count": 1}
+    if ImportRecord.objects.filter(pk=record.pk).exclude(status__in=FINAL).update(**values):
+        for name, value in values.items():
+            setattr(record, name, value)
+    else:
+        record.refresh_from_db()
     return record
+
+
+def import_job_failed(record: ImportRecord, message: str) -> ImportRecord:
+    """The job of an import stopped (an internal error, or it never finished): failed, and open to 重试."""
+    return _fail(record, message, JOB_FAILURE)
+
+
+def import_retryable(record: ImportRecord) -> bool:
+    """Failed because its job stopped, not because of the file: checking the stored file again may succeed."""
+    return record.status == "failed" and any(e.get("code") == JOB_FAILURE for e in record.errors or ())
 
 
 def import_check(record_id: int) -> ImportRecord:
@@ -145,8 +167,8 @@ def import_check(record_id: int) -> ImportRecord:
     record = ImportRecord.objects.select_related("actor", "campaign__region").get(pk=record_id)
     if record.status not in ("queued", "checking"):
         return record
-    record.status = "checking"
-    record.save(update_fields=["status"])
+    record.status, record.job_since = "checking", timezone.now()
+    record.save(update_fields=["status", "job_since"])
     try:
         spec, _data, checked, _target = _check(record, _progress_callback(record.pk))
     except (SheetError, PermissionDenied) as exc:
@@ -167,7 +189,8 @@ def import_confirm(*, actor, record: ImportRecord) -> ImportRecord:
     """The uploader confirms a checked file: it is written now, or by a job when it is large."""
     if record.actor_id != getattr(actor, "pk", None) or not perms.can(actor, "inventory.import_data"):
         raise PermissionDenied(_("Only the person who uploaded the file can confirm its import."))
-    updated = ImportRecord.objects.filter(pk=record.pk, status="validated").update(status="committing")
+    updated = ImportRecord.objects.filter(pk=record.pk, status="validated").update(status="committing",
+                                                                                    job_since=timezone.now())
     if not updated:
         raise ValidationError(_("This import is not waiting for confirmation."))
     record.status = "committing"
@@ -180,7 +203,9 @@ def import_confirm(*, actor, record: ImportRecord) -> ImportRecord:
 
 
 def import_commit(record_id: int) -> ImportRecord:
-    """Check the rows again and write them all in one transaction, or nothing."""
+    """Check the rows again and write them all in one transaction, or nothing. Safe to run again for the same
+    record (a job delivered twice, a retry after a crash): the record is locked in the transaction that writes
+    the rows and marks it done, so a second run waits for the first and then finds it done and stops."""
     record = ImportRecord.objects.select_related("actor", "campaign__region").get(pk=record_id)
     if record.status != "committing":
         return record
@@ -190,17 +215,22 @@ def import_commit(record_id: int) -> ImportRecord:
         return _fail(record, str(exc))
     except ValidationError as exc:        # e.g. the list written into is no longer a draft
         return _fail(record, "；".join(exc.messages))
-    if not checked.ok:
-        record.status, record.finished_at = "failed", timezone.now()
-        record.errors, record.error_count = _error_dicts(checked.errors), len(checked.errors)
-        record.save(update_fields=["status", "finished_at", "errors", "error_count"])
-        return record
-    try:
-        spec.commit(actor=record.actor, campaign=record.campaign, checked=checked, file_name=record.file_name,
-                    data=data, progress=_progress_callback(record.pk, 60, 40), record=record, **target)
-    except (PermissionDenied, ValidationError) as exc:
-        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        return _fail(record, "；".join(messages))
+    with transaction.atomic():
+        locked = ImportRecord.objects.select_for_update().filter(pk=record.pk).values_list("status", flat=True)
+        if locked.first() != "committing":  # written (or settled) by another run since it was read
+            record.refresh_from_db()
+            return record
+        if not checked.ok:
+            record.status, record.finished_at = "failed", timezone.now()
+            record.errors, record.error_count = _error_dicts(checked.errors), len(checked.errors)
+            record.save(update_fields=["status", "finished_at", "errors", "error_count"])
+            return record
+        try:
+            spec.commit(actor=record.actor, campaign=record.campaign, checked=checked, file_name=record.file_name,
+                        data=data, progress=_progress_callback(record.pk, 60, 40), record=record, **target)
+        except (PermissionDenied, ValidationError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            return _fail(record, "；".join(messages))
     from portal.jobs import cockpit_refresh_soon
     cockpit_refresh_soon("survey")  # imports write by COPY, past the models' signals
     record.refresh_from_db()
@@ -214,5 +244,24 @@ def import_cancel(*, actor, record: ImportRecord) -> ImportRecord:
             status="cancelled", finished_at=timezone.now()):
         raise ValidationError(_("This import can no longer be cancelled."))
     audit_record(actor=actor, action="import.cancel", obj=record)
+    record.refresh_from_db()
+    return record
+
+
+def import_retry(*, actor, record: ImportRecord) -> ImportRecord:
+    """重试: an import whose job stopped is checked again from the stored file (which writes nothing); the
+    uploader then confirms it as before. Only the uploader may retry, and only a failure of the job."""
+    from portal.recovery import job_row_retry
+
+    if record.actor_id != getattr(actor, "pk", None) or not perms.can(actor, "inventory.import_data"):
+        raise PermissionDenied(_("Only the person who uploaded the file can retry its import."))
+    with transaction.atomic():
+        record = ImportRecord.objects.select_for_update().get(pk=record.pk)
+        if not import_retryable(record):
+            raise ValidationError(_("Only an import that stopped because of a system fault can be retried; "
+                                    "correct the file and upload it again."))
+        before = {"status": record.status, "errors": record.errors[:5]}
+        job_row_retry("import", record, status="queued", errors=[], error_count=0, finished_at=None, progress=0)
+        audit_record(actor=actor, action="import.retry", obj=record, before=before, after={"status": "queued"})
     record.refresh_from_db()
     return record

@@ -39,5 +39,6 @@ urlpatterns = [
     path("imports/<int:pk>/status/", views.import_status, name="import_status"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("imports/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/retry/", views.import_retry, name="import_retry"),
     path("imports/<int:pk>/errors/", views.import_errors, name="import_errors"),
 ]

@@ -556,8 +556,11 @@ def import_detail(request, pk):
     from .uploads import import_progress
 
     record = _own_import(request, pk)
+    from .uploads import import_retryable
+
     return render(request, "inventory/import_detail.html", {
-        "record": record, "progress": import_progress(record), "kind": _import_kinds().get(record.kind)})
+        "record": record, "progress": import_progress(record), "kind": _import_kinds().get(record.kind),
+        "retryable": import_retryable(record) and record.actor_id == request.user.pk})
 
 
 @permission_required("inventory.import_data")
@@ -605,6 +608,21 @@ def import_cancel(request, pk):
     else:
         messages.info(request, _("Import cancelled; nothing was written."))
     return redirect("inventory:import_start")
+
+
+@permission_required("inventory.import_data")
+@require_POST
+def import_retry(request, pk):
+    from .uploads import import_retry as retry
+
+    record = _own_import(request, pk)
+    try:
+        retry(actor=request.user, record=record)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, "；".join(error_messages(exc)) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.info(request, _("The file is being checked again."))
+    return redirect("inventory:import_detail", pk=record.pk)
 
 
 @permission_required("inventory.import_data")

@@ -31,3 +31,11 @@ def cockpit_refresh(groups=None):
     for group in groups or ():
         cache.delete(f"cockpit:pending:{group}")  # writes from now on ask for the next refresh
     return cockpit_summaries_refresh(groups=groups)
+
+
+@shared_task(name="portal.jobs_recover", ignore_result=True)
+def jobs_recover_job():
+    """Sent by beat every PORTAL_JOB_RECOVER_SECONDS: rows whose job was lost are sent again or failed."""
+    from .recovery import jobs_recover
+
+    return jobs_recover()

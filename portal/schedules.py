@@ -11,6 +11,8 @@ PERIODIC_JOBS = [
     ("tasks.monthly_reports", "tasks.monthly_reports", lambda: 60 * 60),
     # The cockpit's summaries, every panel; writes also ask for their own group at once (portal/jobs.py).
     ("portal.cockpit_refresh", "portal.cockpit_refresh", lambda: settings.PORTAL_COCKPIT_REFRESH_SECONDS),
+    # Job rows (PDFs, imports, screening runs) a crash left queued or running: sent again or failed (portal/recovery).
+    ("portal.jobs_recover", "portal.jobs_recover", lambda: settings.PORTAL_JOB_RECOVER_SECONDS),
 ]
 
 

@@ -11,3 +11,4 @@ class ScreeningConfig(AppConfig):
         from .importers import register_kinds
 
         register_kinds()
+        from . import jobs  # noqa: F401 - registers its job rows with the stale-job recovery

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from inventory.models import Substance
 from portal.models import Region
 from portal.permissions import ScopedQuerySet
+from portal.recovery import JobRow
 
 from .choices import (
     AssessmentConclusion,
@@ -111,7 +112,7 @@ class ProfileVersion(models.Model):
         return f"{self.profile} v{self.number}"
 
 
-class ScreeningRun(models.Model):
+class ScreeningRun(JobRow):
     """One screening of the substances of a region and survey year with one profile version."""
 
     version = models.ForeignKey(ProfileVersion, on_delete=models.PROTECT, related_name="runs",

@@ -203,7 +203,7 @@ def run_execute(run_id: int) -> ScreeningRun:
     run = ScreeningRun.objects.select_related("version__profile", "region").get(pk=run_id)
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return run
-    ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=1)
+    ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=1, job_since=timezone.now())
     code, thresholds = run.version.profile.code, run.version.thresholds
     exposure, records = read_inputs(region=run.region, year=run.year)
     _progress(run.pk, 35)
@@ -226,6 +226,11 @@ def run_execute(run_id: int) -> ScreeningRun:
     rows.sort(key=lambda row: row[0])
     _progress(run.pk, 80)
     with transaction.atomic():
+        # Locked and read again: a run delivered twice, or sent again by the recovery, is written once.
+        if ScreeningRun.objects.select_for_update().filter(pk=run.pk).values_list("status", flat=True).first() not in (
+                RunStatus.QUEUED, RunStatus.RUNNING):
+            run.refresh_from_db()
+            return run
         ScreeningResult.objects.filter(run=run).delete()
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(

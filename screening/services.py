@@ -187,6 +187,25 @@ def run_fail(run: ScreeningRun, message: str) -> None:
                                                   finished_at=timezone.now())
 
 
+def run_retry(*, actor, run: ScreeningRun) -> ScreeningRun:
+    """重试: a failed run is queued again with the same version, region and year (the job replaces any
+    results it had)."""
+    from portal.recovery import job_row_retry
+
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    _require(actor, "screening.run_screening", run.region)
+    with transaction.atomic():
+        run = ScreeningRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.FAILED:
+            raise ValidationError(_("Only a failed screening run can be retried."))
+        before = {"status": run.status, "error": run.error[:200]}
+        job_row_retry("screening_run", run, status=RunStatus.QUEUED, error="", progress=0, finished_at=None)
+        audit_record(actor=actor, action="screening.run.retry", obj=run, before=before, after={"status": "queued"})
+    run.refresh_from_db()
+    return run
+
+
 # ---------------------------------------------------------------- risk assessment
 
 @transaction.atomic

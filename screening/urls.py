@@ -16,6 +16,7 @@ urlpatterns = [
     path("runs/", views.run_list, name="run_list"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/status/", views.run_status, name="run_status"),
+    path("runs/<int:pk>/retry/", views.run_retry, name="run_retry"),
     path("runs/<int:pk>/compare/", views.run_compare, name="run_compare"),
     path("runs/<int:pk>/summary.pdf", views.run_pdf, name="run_pdf"),
     path("results/<int:pk>/override/", views.result_override, name="result_override"),

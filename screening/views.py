@@ -204,6 +204,19 @@ def _run_export(run, results, fmt):
 
 
 @module_required("screening")
+@require_POST
+def run_retry(request, pk):
+    run, _tiers = selectors.run_detail(user=request.user, pk=pk)
+    try:
+        services.run_retry(actor=request.user, run=run)
+    except (PermissionDenied, ValidationError) as exc:
+        flash_errors(request, exc)
+    else:
+        messages.info(request, _("The run has been queued again."))
+    return redirect("screening:run_detail", pk=run.pk)
+
+
+@module_required("screening")
 def run_status(request, pk):
     run, tiers = selectors.run_detail(user=request.user, pk=pk)
     response = render(request, "screening/partials/_run_progress.html", {"run": run})

@@ -17,7 +17,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Prefetch
@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from portal import permissions as perms
 from portal.models import User
+from portal.recovery import is_transient
 from portal.services import audit_record
 
 from .choices import AlertColour, Cadence, Comparator, DocumentStatus, PlanStatus, ReportStatus, TaskStatus
@@ -377,6 +378,26 @@ def report_document_request(*, actor, plan, period, automatic=False) -> ReportDo
     return doc
 
 
+def report_document_retry(*, actor, document: ReportDocument) -> ReportDocument:
+    """重试: a failed document is generated again, for the person it was made for."""
+    from portal.recovery import job_row_retry
+
+    if getattr(actor, "pk", None) is None or document.recipient_id != actor.pk:
+        raise PermissionDenied("只有申请生成该报告的用户可以重试。")
+    if not ActionPlan.objects.visible_to(actor).filter(pk=document.plan_id).exists():
+        raise PermissionDenied("您无权查看该行动方案，不能生成其进展报告。")
+    with transaction.atomic():
+        document = ReportDocument.objects.select_for_update().get(pk=document.pk)
+        if document.status != DocumentStatus.FAILED:
+            raise ValidationError("只有生成失败的报告可以重试。")
+        before = {"status": document.status, "error": document.error}
+        job_row_retry("report_document", document, status=DocumentStatus.QUEUED, error="", progress=0,
+                      finished_at=None)
+        audit_record(actor=actor, action="report.retry", obj=document, before=before, after={"status": "queued"})
+    document.refresh_from_db()
+    return document
+
+
 def _set_progress(document_id, percent):
     ReportDocument.objects.filter(pk=document_id).update(progress=percent)
 
@@ -387,7 +408,7 @@ def report_document_generate(*, document_id: int) -> None:
     doc = ReportDocument.objects.select_related("plan", "recipient__department").get(pk=document_id)
     # Claim it in one statement, so a document finished meanwhile by another worker is not redone.
     claimed = (ReportDocument.objects.filter(pk=doc.pk).exclude(status=DocumentStatus.DONE)
-               .update(status=DocumentStatus.RUNNING, progress=0, error=""))
+               .update(status=DocumentStatus.RUNNING, progress=0, error="", job_since=timezone.now()))
     if not claimed:
         return
     try:
@@ -404,6 +425,8 @@ def report_document_generate(*, document_id: int) -> None:
         doc.save(update_fields=["file", "pages", "status", "progress", "error", "finished_at"])
     except Exception as exc:
         logger.exception("progress report document %s failed", document_id)
+        if is_transient(exc):
+            raise  # the database or Redis was away: left running, the stale-job recovery sends it again
         ReportDocument.objects.filter(pk=document_id).update(
             status=DocumentStatus.FAILED, finished_at=timezone.now(),
             error=f"报告生成失败（{type(exc).__name__}），请稍后重试或联系系统管理员。"[:500])

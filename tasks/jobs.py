@@ -1,6 +1,8 @@
 """Celery jobs of the tasks feature."""
 from celery import shared_task
 
+from portal import recovery
+
 from .reminders import reminders_scan
 
 
@@ -29,3 +31,17 @@ def monthly_reports_job():
     from .documents import monthly_reports
 
     return monthly_reports()
+
+
+def _fail(document, message: str):
+    from django.utils import timezone
+
+    from .models import ReportDocument
+
+    ReportDocument.objects.filter(pk=document.pk).update(status="failed", error=message[:500],
+                                                         finished_at=timezone.now())
+
+
+recovery.register(recovery.JobKind(
+    name="report_document", model="tasks.ReportDocument", active={"queued": "queued", "running": "queued"},
+    send=lambda pk: generate_report_document_job.delay(pk), fail=_fail))

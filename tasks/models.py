@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, Region
+from portal.recovery import JobRow
 
 from .choices import (
     Cadence,
@@ -325,7 +326,7 @@ def document_path(instance, filename):
     return f"reports/{timezone.now():%Y/%m}/{filename}"
 
 
-class ReportDocument(models.Model):
+class ReportDocument(JobRow):
     """A generated PDF progress report for one plan and period, scoped to the person it was made for."""
 
     plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="documents")

@@ -28,5 +28,6 @@ urlpatterns = [
     path("documents/", views.document_list, name="document_list"),
     path("documents/new/", views.document_request, name="document_request"),
     path("documents/<int:pk>/status/", views.document_status, name="document_status"),
+    path("documents/<int:pk>/retry/", views.document_retry, name="document_retry"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),
 ]

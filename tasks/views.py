@@ -370,6 +370,24 @@ def document_request(request):
 
 
 @module_required("tasks")
+@require_POST
+def document_retry(request, pk):
+    from .documents import report_document_retry
+
+    document = get_object_or_404(selectors.document_list(user=request.user), pk=pk)
+    try:
+        report_document_retry(actor=request.user, document=document)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.info(request, _("The report is being generated again."))
+    return redirect("tasks:document_list")
+
+
+@module_required("tasks")
 def document_status(request, pk):
     """htmx: the row of one document, polled while it is being generated."""
     document = get_object_or_404(selectors.document_list(user=request.user), pk=pk)

@@ -487,3 +487,13 @@ def test_the_load_benchmarks_serve_the_portal_as_deployed():
     cmd = json.loads(next(rest for kw, rest in reversed(dockerfile_instructions()) if kw == "CMD"))
     workers = cmd[cmd.index("--workers") + 1]
     assert f'def serve(*, workers: int = {workers}, threads: int = 1, worker_class: str = "sync"' in load
+
+
+def test_the_image_has_pg_dump_and_pg_restore_of_the_compose_servers_major_version():
+    """manage.py backup / restore run pg_dump / pg_restore, which must be at least the server's version."""
+    major = load_compose()["services"]["postgres"]["image"].split(":")[1].split(".")[0].split("-")[0]
+    instructions = dockerfile_instructions()
+    args = dict(rest.split("=", 1) for kw, rest in instructions if kw == "ARG" and "=" in rest)
+    runs = " ".join(rest for kw, rest in instructions if kw == "RUN").replace("${PG_MAJOR}", args.get("PG_MAJOR", ""))
+    assert f"postgresql-client-{major}" in runs
+    assert "var/backups" in runs

@@ -236,7 +236,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis broker, acks late with rejection on worker loss, one visibility timeout everywhere.
-PORTAL_CELERY_VISIBILITY_TIMEOUT = env.int("PORTAL_CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+# Time limits per queue: the `reports` queue (PDFs, import check and commit, screening runs) may take minutes,
+# the default queue (reminders, heartbeats, cockpit and list refreshes) must finish in a few. Kombu's Redis
+# transport has one visibility timeout per broker (any worker restores any queue's unacknowledged messages), so
+# it is set just above the longest time limit: a job whose worker died is delivered again after it, and the
+# stale-job recovery below settles the rows of jobs lost altogether. No countdown/ETA may exceed it (the
+# longest used is 30 s).
+PORTAL_REPORTS_TIME_LIMIT = env.int("PORTAL_REPORTS_TIME_LIMIT", default=15 * 60)
+PORTAL_DEFAULT_TIME_LIMIT = env.int("PORTAL_DEFAULT_TIME_LIMIT", default=5 * 60)
+PORTAL_CELERY_VISIBILITY_TIMEOUT = env.int("PORTAL_CELERY_VISIBILITY_TIMEOUT",
+                                           default=max(PORTAL_REPORTS_TIME_LIMIT, PORTAL_DEFAULT_TIME_LIMIT) + 5 * 60)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": PORTAL_CELERY_VISIBILITY_TIMEOUT}
@@ -252,8 +261,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "portal.celery:PortalScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 10
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_TASK_TIME_LIMIT = PORTAL_DEFAULT_TIME_LIMIT
+CELERY_TASK_SOFT_TIME_LIMIT = PORTAL_DEFAULT_TIME_LIMIT - min(30, PORTAL_DEFAULT_TIME_LIMIT // 10)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Liveness of the background processes, reported by /healthz.
@@ -284,6 +293,18 @@ CELERY_TASK_ROUTES = {"tasks.generate_report_document": {"queue": "reports"},
                       "inventory.import_check": {"queue": "reports"},
                       "inventory.import_commit": {"queue": "reports"},
                       "screening.run": {"queue": "reports"}}
+CELERY_TASK_ANNOTATIONS = {name: {"time_limit": PORTAL_REPORTS_TIME_LIMIT,
+                                  "soft_time_limit": PORTAL_REPORTS_TIME_LIMIT - min(60, PORTAL_REPORTS_TIME_LIMIT // 10)}
+                           for name, route in CELERY_TASK_ROUTES.items() if route["queue"] == "reports"}
+# Stale-job recovery (portal/recovery.py): how often beat looks, how long a row of each kind may stay queued or
+# running (longer than its time limit), and how many times its job is sent again before the row is failed.
+PORTAL_JOB_RECOVER_SECONDS = env.int("PORTAL_JOB_RECOVER_SECONDS", default=60)
+PORTAL_JOB_MAX_REQUEUES = env.int("PORTAL_JOB_MAX_REQUEUES", default=2)
+PORTAL_JOB_STALE_REPORT_DOCUMENT_SECONDS = env.int("PORTAL_JOB_STALE_REPORT_DOCUMENT_SECONDS",
+                                                   default=PORTAL_REPORTS_TIME_LIMIT + 60)
+PORTAL_JOB_STALE_IMPORT_SECONDS = env.int("PORTAL_JOB_STALE_IMPORT_SECONDS", default=PORTAL_REPORTS_TIME_LIMIT + 60)
+PORTAL_JOB_STALE_SCREENING_RUN_SECONDS = env.int("PORTAL_JOB_STALE_SCREENING_RUN_SECONDS",
+                                                 default=PORTAL_REPORTS_TIME_LIMIT + 60)
 
 PORTAL_SITE_NAME = _("New Pollutant Governance Portal")
 

@@ -112,6 +112,7 @@ MATRIX = {
     "inventory:import_status": ("get", lambda f: {"pk": f["import"].pk}, INV_WRITE_200, None),
     "inventory:import_confirm": ("post", lambda f: {"pk": f["import"].pk}, INV_WRITE_302, None),
     "inventory:import_cancel": ("post", lambda f: {"pk": f["import"].pk}, INV_WRITE_302, None),
+    "inventory:import_retry": ("post", lambda f: {"pk": f["import"].pk}, INV_WRITE_302, None),
     "inventory:import_errors": ("get", lambda f: {"pk": f["import"].pk}, INV_WRITE_200, None),
     # ---- screening: bureau staff screen and assess within their region; leaders read and approve assessments
     "screening:hazard_list": ("get", None, INV_READ, None),
@@ -124,6 +125,9 @@ MATRIX = {
     "screening:run_list": ("get", None, INV_READ, None),
     "screening:run_detail": ("get", lambda f: {"pk": f["scr"]["run"].pk}, INV_READ, None),
     "screening:run_status": ("get", lambda f: {"pk": f["scr"]["run"].pk}, INV_READ, None),
+    # a leader reaches the service, which refuses (no run_screening) with a message
+    "screening:run_retry": ("post", lambda f: {"pk": f["scr"]["run"].pk},
+                            row(LOGIN, rest=403, bureau_staff=302, leader=302), None),
     "screening:run_compare": ("get", lambda f: {"pk": f["scr"]["run"].pk}, INV_READ, None),
     "screening:run_pdf": ("get", lambda f: {"pk": f["scr"]["run"].pk}, INV_READ, None),
     "screening:result_override": ("post", lambda f: {"pk": f["scr"]["result"].pk}, INV_WRITE_302,
@@ -196,6 +200,8 @@ MATRIX = {
     "tasks:document_request": ("post", None, row(LOGIN, rest=403, **BUSINESS_302), lambda f: {}),
     "tasks:document_status": ("get", lambda f: {"pk": f["document"].pk}, row(LOGIN, rest=403, bureau_staff=404,
                                                                               department_officer=404, leader=200), None),
+    "tasks:document_retry": ("post", lambda f: {"pk": f["document"].pk}, row(LOGIN, rest=403, bureau_staff=404,
+                                                                             department_officer=404, leader=302), None),
     "tasks:document_download": ("get", lambda f: {"pk": f["document"].pk}, row(LOGIN, rest=403, bureau_staff=404,
                                                                                 department_officer=404, leader=200), None),
     "plan-list": ("get", None, row(API_ANON, rest=403, **BUSINESS_200), None),
