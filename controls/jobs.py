@@ -5,7 +5,8 @@ import logging
 
 from celery import shared_task
 from django.core.cache import cache
-from django.db import transaction
+
+from portal.recovery import job_send_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ PENDING_KEY = "controls:refresh-pending"
 def refresh_soon() -> None:
     """Schedule a recomputation of every list in force, unless one is already waiting to start."""
     if cache.add(PENDING_KEY, 1, REFRESH_DELAY * 10):
-        transaction.on_commit(lambda: controlled_refresh_job.apply_async(countdown=REFRESH_DELAY))
+        job_send_on_commit(controlled_refresh_job, countdown=REFRESH_DELAY)
 
 
 @shared_task(name="controls.refresh_controlled", acks_late=True)

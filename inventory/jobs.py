@@ -46,7 +46,7 @@ def _send(record_id: int):
     from .models import ImportRecord
 
     status = ImportRecord.objects.filter(pk=record_id).values_list("status", flat=True).first()
-    (import_commit_job if status == "committing" else import_check_job).delay(record_id)
+    recovery.job_send(import_commit_job if status == "committing" else import_check_job, record_id)
 
 
 def _fail(record, message: str):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import permissions as perms
+from portal.recovery import job_send_on_commit
 from portal.services import audit_record
 
 from .models import ImportRecord
@@ -95,7 +96,7 @@ def import_upload(*, actor, kind: str, upload, campaign=None, target=None) -> Im
     if _is_large(upload.size):
         from .jobs import import_check_job
 
-        transaction.on_commit(lambda: import_check_job.delay(record.pk))
+        job_send_on_commit(import_check_job, record.pk)
         return record
     return import_check(record.pk)
 
@@ -197,7 +198,7 @@ def import_confirm(*, actor, record: ImportRecord) -> ImportRecord:
     if _is_large(record.file.size):
         from .jobs import import_commit_job
 
-        transaction.on_commit(lambda: import_commit_job.delay(record.pk))
+        job_send_on_commit(import_commit_job, record.pk)
         return record
     return import_commit(record.pk)
 

@@ -19,9 +19,10 @@ COCKPIT_DELAY = 5  # seconds: the writes of a burst share one refresh
 def cockpit_refresh_soon(group: str) -> None:
     """Ask for a refresh of one group of cockpit panels ("tasks", "survey", "control") after the current
     transaction commits, unless one is already waiting to start."""
-    from django.db import transaction
     if cache.add(f"cockpit:pending:{group}", 1, COCKPIT_DELAY * 20):
-        transaction.on_commit(lambda: cockpit_refresh.apply_async(args=[[group]], countdown=COCKPIT_DELAY))
+        from .recovery import job_send_on_commit
+
+        job_send_on_commit(cockpit_refresh, [group], countdown=COCKPIT_DELAY)
 
 
 @shared_task(name="portal.cockpit_refresh", ignore_result=True)

@@ -122,6 +122,29 @@ def jobs_recover(*, now=None) -> dict[str, dict[str, int]]:
     return summary
 
 
+def job_send(job, *args, countdown: int | None = None) -> bool:
+    """Send a Celery job; with the broker unreachable, log it and return False instead of failing the request
+    that asked for it. A job row that was written stays queued and the recovery sends it once Redis is back;
+    a job with no row (a cockpit refresh) is covered by its periodic run."""
+    try:
+        if countdown is None:
+            job.delay(*args)
+        else:
+            job.apply_async(args=list(args), countdown=countdown)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("job %s%r not sent, the broker is unreachable (%s): left for the recovery",
+                    job.name, args, exc.__class__.__name__)
+        return False
+    return True
+
+
+def job_send_on_commit(job, *args, countdown: int | None = None) -> None:
+    """`job_send` once the current transaction commits."""
+    transaction.on_commit(lambda: job_send(job, *args, countdown=countdown))
+
+
 def is_transient(exc: BaseException) -> bool:
     """A failure of the infrastructure (the database or Redis unreachable for a moment), not of the job: the
     job's row is better left as it is for the recovery to send again than marked failed."""

@@ -33,4 +33,4 @@ def _fail(run, message: str):
 
 recovery.register(recovery.JobKind(
     name="screening_run", model="screening.ScreeningRun", active={"queued": "queued", "running": "queued"},
-    send=lambda pk: screening_run_job.delay(pk), fail=_fail))
+    send=lambda pk: recovery.job_send(screening_run_job, pk), fail=_fail))

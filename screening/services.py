@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import permissions as perms
+from portal.recovery import job_send_on_commit
 from portal.services import audit_record, snapshot
 
 from . import engine, profiles
@@ -156,7 +157,7 @@ def run_create(*, actor, version: ProfileVersion, region, year: int, title: str 
                         "year": year})
     from .jobs import screening_run_job
 
-    transaction.on_commit(lambda: screening_run_job.delay(run.pk))
+    job_send_on_commit(screening_run_job, run.pk)
     return run
 
 

@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from portal import permissions as perms
 from portal.models import User
-from portal.recovery import is_transient
+from portal.recovery import is_transient, job_send_on_commit
 from portal.services import audit_record
 
 from .choices import AlertColour, Cadence, Comparator, DocumentStatus, PlanStatus, ReportStatus, TaskStatus
@@ -369,12 +369,9 @@ def report_document_request(*, actor, plan, period, automatic=False) -> ReportDo
                      after={"plan": plan.pk, "period": period.isoformat(), "automatic": automatic},
                      detail="每月自动生成" if automatic else "")
 
-        def enqueue():
-            from tasks.jobs import generate_report_document_job
+        from tasks.jobs import generate_report_document_job
 
-            generate_report_document_job.delay(doc.pk)
-
-        transaction.on_commit(enqueue)
+        job_send_on_commit(generate_report_document_job, doc.pk)
     return doc
 
 

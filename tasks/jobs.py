@@ -44,4 +44,4 @@ def _fail(document, message: str):
 
 recovery.register(recovery.JobKind(
     name="report_document", model="tasks.ReportDocument", active={"queued": "queued", "running": "queued"},
-    send=lambda pk: generate_report_document_job.delay(pk), fail=_fail))
+    send=lambda pk: recovery.job_send(generate_report_document_job, pk), fail=_fail))

@@ -259,6 +259,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that sends a job while Redis is down waits about a second, not the default ten: the job's row stays
+# queued and the recovery sends it when Redis is back (portal.recovery.job_send).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULER = "portal.celery:PortalScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 10
 CELERY_TASK_TIME_LIMIT = PORTAL_DEFAULT_TIME_LIMIT

@@ -120,3 +120,37 @@ def test_the_cache_comes_back_by_itself_when_redis_returns(own_valkey, caplog):
             assert cache.get("k") == "after"
     messages = [r.getMessage() for r in caplog.records if r.name == "portal.cache"]
     assert any("unavailable" in m for m in messages) and any("is back" in m for m in messages)
+
+
+def test_with_the_broker_down_a_write_that_sends_a_job_still_answers_and_the_recovery_sends_it_later(
+        users, regions, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    import kombu.exceptions
+
+    from portal.recovery import jobs_recover
+    from tasks.jobs import generate_report_document_job
+    from tasks.models import ReportDocument
+    from tests.factories import ActionPlanFactory
+
+    plan = ActionPlanFactory(region=regions["city"])
+    sent = []
+
+    def unreachable(*args, **kwargs):
+        raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:63799. Connection refused.")
+
+    monkeypatch.setattr(generate_report_document_job, "delay", unreachable)
+    client = Client()
+    client.force_login(users["leader"])
+    with caplog.at_level(logging.WARNING, logger="portal.recovery"), \
+            django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("tasks:document_request"), {"plan": plan.pk, "period": "2024-03"})
+    assert response.status_code == 302
+    document = ReportDocument.objects.get()
+    assert document.status == "queued"
+    assert any("broker is unreachable" in r.getMessage() for r in caplog.records)
+
+    monkeypatch.setattr(generate_report_document_job, "delay", sent.append)
+    from django.utils import timezone
+    ReportDocument.objects.filter(pk=document.pk).update(job_since=timezone.now() - timezone.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs_recover()
+    assert sent == [document.pk]
