@@ -24,12 +24,19 @@ def safe_cell(value):
     return value
 
 
+# A literal "_x0041_" in stored text is escaped too (its underscore as _x005F_), so that it is not read back as "A".
+_XLSX_ESCAPED_RE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
 def _xlsx_escape(match) -> str:
     return f"_x{ord(match.group()):04X}_"
 
 
 def xlsx_value(value):
-    """A value as an xlsx cell holds it: text with the characters XML cannot carry escaped (_x0001_)."""
+    """A value as an xlsx cell holds it: text with the characters XML cannot carry in the workbook's escape
+    (_x0001_, as ECMA-376 writes them and Excel reads them back)."""
+    if isinstance(value, str) and "_x" in value:
+        value = _XLSX_ESCAPED_RE.sub("_x005F_", value)
     if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
         return ILLEGAL_CHARACTERS_RE.sub(_xlsx_escape, value)
     return value

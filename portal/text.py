@@ -53,7 +53,8 @@ def check_text(value: str, *, multiline: bool = False, label=None) -> str:
         message = _("“%(field)s” contains %(char)s, which cannot be stored: delete it and enter the text again.")
     else:
         message = _("The text contains %(char)s, which cannot be stored: delete it and enter the text again.")
-    raise ValidationError(message % {"field": label, "char": character_name(char)}, code="forbidden_character")
+    raise ValidationError(message % {"field": _(str(label)) if label else "", "char": character_name(char)},
+                          code="forbidden_character")
 
 
 def strip_forbidden(value: str, *, multiline: bool = True) -> str:
@@ -125,7 +126,7 @@ class QueryNullCharacterMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
-                return bad_request(request, _("The address holds a NUL character (%00), which no search or filter "
+                return bad_request(request, _("The address holds a NUL character (U+0000), which no search or filter "
                                               "can take: remove it and try again."))
         return self.get_response(request)
 
