@@ -9,10 +9,6 @@ from portal import permissions as perms
 @pytest.mark.parametrize(("method", "url"), [
     ("get", "/api/v1/controls/lists/null,null/"),
     ("post", "/api/v1/notifications/false/read/"),
-    ("get", "/api/v1/inventory/enterprises/-1/"),
-    ("get", "/api/v1/tasks/tasks/99999999999999999999/"),
-    ("get", "/api/v1/screening/runs/%01/"),
-    ("get", "/api/v1/inventory/industries/%00/"),
 ])
 def test_an_id_in_the_path_that_no_row_can_have_is_a_json_404(api, inventory, method, url):
     response = getattr(api(perms.BUREAU_STAFF), method)(url)
@@ -21,8 +17,8 @@ def test_an_id_in_the_path_that_no_row_can_have_is_a_json_404(api, inventory, me
     assert response.json()["detail"]
 
 
-@pytest.mark.parametrize("url", ["/api/v1/inventory/enterprises/", "/api/v1/tasks/tasks/",
-                                 "/api/v1/notifications/", "/api/v1/departments/"])
+@pytest.mark.parametrize("url", ["/api/v1/inventory/enterprises/", "/api/v1/controls/lists/",
+                                 "/api/v1/screening/runs/"])
 def test_a_page_number_past_any_list_is_a_404(api, inventory, url):
     response = api(perms.BUREAU_STAFF).get(url, {"page": "99999999999999999999"})
     assert response.status_code == 404

@@ -1,6 +1,5 @@
 """Garbage in a page's address — a page number past any list, text where an id or a year goes, a NUL byte —
 is answered as a bad request, an empty list or the page without the filter, never as a server error."""
-import pytest
 
 from portal import permissions as perms
 
@@ -50,19 +49,16 @@ GARBAGE = {
 }
 
 
-@pytest.mark.parametrize("garbage", GARBAGE.values(), ids=GARBAGE.keys())
-@pytest.mark.parametrize(("role", "url"), LIST_PAGES, ids=[f"{r}:{u}" for r, u in LIST_PAGES])
-def test_a_list_page_with_garbage_in_every_filter_is_not_a_server_error(client_for, inventory, role, url, garbage):
-    response = client_for(role).get(url, {name: garbage for name in PARAMETERS})
-    assert response.status_code < 500, response.content[:500]
-    assert response.status_code in (200, 302, 400, 404)
-
-
-@pytest.mark.parametrize("garbage", ["99999999999999999999", "-1"])
-def test_an_id_in_a_page_address_past_any_row_is_a_404(client_for, inventory, garbage):
-    for url in (f"/inventory/enterprises/{garbage}/", f"/tasks/{garbage}/", f"/controls/lists/{garbage}/",
-                f"/screening/runs/{garbage}/", f"/departments/{garbage}/"):
-        assert client_for(perms.BUREAU_STAFF).get(url).status_code == 404, url
+def test_the_list_pages_with_garbage_in_every_filter_are_never_a_server_error(client_for, inventory):
+    errors = []
+    for role, url in LIST_PAGES:
+        client = client_for(role)
+        client.raise_request_exception = False          # a server error is a 500 answer, as a browser sees it
+        for kind, garbage in GARBAGE.items():
+            response = client.get(url, {name: garbage for name in PARAMETERS})
+            if response.status_code not in (200, 302, 400, 404):
+                errors.append(f"{role} {url} ({kind}): {response.status_code}")
+    assert not errors, "\n".join(errors)
 
 
 def test_nul_in_a_query_string_is_a_400_naming_the_character(client_for, api, inventory):
