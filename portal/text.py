@@ -114,15 +114,21 @@ def wants_json(request) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-class QueryNullCharacterMiddleware:
-    """A query string holding NUL (%00) is answered 400 before any view sees it: no text the database stores
-    or searches may hold one (PostgreSQL refuses it), and every list would otherwise have to check each
-    filter itself."""
+class NullCharacterMiddleware:
+    """NUL (%00) in a request's address is answered before any view sees it — in the path a 404 (no page's
+    address holds one), in the query string a 400 naming it: no text the database stores or searches may hold
+    one (PostgreSQL refuses it), and every page and list would otherwise have to check each part itself."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if "\x00" in request.path:
+            from django.http import Http404
+
+            from .views import error_404
+
+            return error_404(request, Http404())
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):

@@ -1,6 +1,8 @@
 """Garbage in a page's address — a page number past any list, text where an id or a year goes, a NUL byte —
 is answered as a bad request, an empty list or the page without the filter, never as a server error."""
 
+import pytest
+
 from portal import permissions as perms
 
 LIST_PAGES = [
@@ -69,3 +71,10 @@ def test_nul_in_a_query_string_is_a_400_naming_the_character(client_for, api, in
     assert answer.status_code == 400
     assert answer["Content-Type"].startswith("application/json")
     assert "NUL" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["/public/controls/%00/1/", "/public/controls/%00/1/download/"])
+def test_nul_in_a_page_address_is_a_404(client_for, inventory, url):
+    client = client_for("anonymous")
+    client.raise_request_exception = False
+    assert client.get(url).status_code == 404
