@@ -115,9 +115,10 @@ def wants_json(request) -> bool:
 
 
 class NullCharacterMiddleware:
-    """NUL (%00) in a request's address is answered before any view sees it — in the path a 404 (no page's
-    address holds one), in the query string a 400 naming it: no text the database stores or searches may hold
-    one (PostgreSQL refuses it), and every page and list would otherwise have to check each part itself."""
+    """NUL (%00) in a request is answered before any view sees it — in the path a 404 (no page's address holds
+    one), in the query string or a form's fields a 400 naming it: no text the database stores or searches may
+    hold one (PostgreSQL refuses it), and every page, list and form would otherwise have to check each part
+    itself. (A form's fields are read here only when urlencoded; file uploads are left to the view.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -130,11 +131,18 @@ class NullCharacterMiddleware:
 
             return error_404(request, Http404())
         query = request.META.get("QUERY_STRING", "")
-        if "%00" in query or "\x00" in query:
-            if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
-                return bad_request(request, _("The address holds a NUL character (U+0000), which no search or filter "
-                                              "can take: remove it and try again."))
+        if ("%00" in query or "\x00" in query) and _holds_nul(request.GET):
+            return bad_request(request, _("The address holds a NUL character (U+0000), which no search or filter "
+                                          "can take: remove it and try again."))
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded" \
+                and _holds_nul(request.POST):
+            return bad_request(request, _("The form holds a NUL character (U+0000), which cannot be stored: "
+                                          "remove it and send the form again."))
         return self.get_response(request)
+
+
+def _holds_nul(data) -> bool:
+    return any("\x00" in key or "\x00" in value for key, values in data.lists() for value in values)
 
 
 def bad_request(request, message):

@@ -78,3 +78,16 @@ def test_nul_in_a_page_address_is_a_404(client_for, inventory, url):
     client = client_for("anonymous")
     client.raise_request_exception = False
     assert client.get(url).status_code == 404
+
+
+def test_text_where_a_form_expects_an_id_is_a_404_and_nul_in_a_form_a_400(client_for, inventory):
+    from screening.models import RiskAssessment
+
+    client = client_for(perms.BUREAU_STAFF)
+    client.raise_request_exception = False
+    assert client.post("/screening/assessments/new/", {"substance": "abc"}).status_code == 404
+    refused = client.post("/screening/assessments/new/", "substance=1%00",
+                          content_type="application/x-www-form-urlencoded")
+    assert refused.status_code == 400
+    assert "NUL" in refused.content.decode()
+    assert not RiskAssessment.objects.exists()
