@@ -62,14 +62,24 @@ def strip_forbidden(value: str, *, multiline: bool = True) -> str:
     return (FORBIDDEN_MULTI_LINE_RE if multiline else FORBIDDEN_SINGLE_LINE_RE).sub("", value)
 
 
+# A text field is multi-line (tab and line breaks allowed) when it is drawn as a text area, or when it has no
+# length limit or one of a note's (pages draw some notes' text areas themselves); names, codes and titles —
+# the fields a look-alike matters for — are single-line with a limit below this.
+MULTI_LINE_MIN_LENGTH = 500
+
+
+def _long(max_length) -> bool:
+    return max_length is None or max_length >= MULTI_LINE_MIN_LENGTH
+
+
 def _form_field_multiline(field) -> bool:
     from django import forms
 
-    return isinstance(field.widget, forms.Textarea)
+    return isinstance(field.widget, forms.Textarea) or _long(field.max_length)
 
 
 def _serializer_field_multiline(field) -> bool:
-    return field.style.get("base_template") == "textarea.html"
+    return field.style.get("base_template") == "textarea.html" or _long(field.max_length)
 
 
 def install() -> None:

@@ -50,18 +50,20 @@ def test_the_enterprise_form_refuses_control_characters_in_the_name(client_for, 
 
 
 def test_multi_line_text_keeps_tabs_and_line_breaks_but_not_other_control_characters():
+    """Text areas, and fields without a name's length limit (notes, reasons), are multi-line."""
     textarea = forms.CharField(widget=forms.Textarea)
     assert textarea.clean("第一行\n\t第二行") == "第一行\n\t第二行"
     with pytest.raises(forms.ValidationError):
         textarea.clean("第一行\x07")
     with pytest.raises(forms.ValidationError):
-        forms.CharField().clean("第一行\n第二行")
+        forms.CharField(max_length=255).clean("第一行\n第二行")
+    assert forms.CharField(max_length=500).clean("备注第一行\n第二行") == "备注第一行\n第二行"
     multi = serializers.CharField(style={"base_template": "textarea.html"})
     assert multi.run_validation("第一行\r\n第二行") == "第一行\r\n第二行"
     with pytest.raises(serializers.ValidationError):
         multi.run_validation("第一行\u200d第二行")
     with pytest.raises(serializers.ValidationError):
-        serializers.CharField().run_validation("单行\t文字")
+        serializers.CharField(max_length=255).run_validation("单行\t文字")
 
 
 def test_imported_cells_lose_control_and_invisible_characters():
