@@ -88,7 +88,7 @@ def _without_forbidden(chunk):
     return [[sub("", c) if c.__class__ is str else c for c in row] for row in chunk]
 
 
-def _collect(rows_iter, first_row_number=1) -> Table:
+def _collect(rows_iter, first_row_number=1, *, clean=True) -> Table:
     headers = None
     header_row = first_row_number
     rows = []
@@ -96,7 +96,8 @@ def _collect(rows_iter, first_row_number=1) -> Table:
     number = first_row_number - 1
     iterator = iter(rows_iter)
     while chunk := list(islice(iterator, CHUNK_ROWS)):
-        chunk = _without_forbidden(chunk)
+        if clean:
+            chunk = _without_forbidden(chunk)
         if headers is not None and _plainly_filled(chunk):
             rows.extend(enumerate(chunk, number + 1))
             number += len(chunk)
@@ -146,7 +147,8 @@ def read_csv(data: bytes) -> Table:
             continue
         if "\x00" in text:
             break
-        table = _collect(csv.reader(io.StringIO(text, newline="")))   # newline="": as the csv module wants
+        table = _collect(csv.reader(io.StringIO(text, newline="")),   # newline="": as the csv module wants
+                         clean=FORBIDDEN_MULTI_LINE_RE.search(text) is not None)
         table.encoding = "utf-8" if encoding == "utf-8-sig" else "gbk"
         return table
     raise SheetError(_("The CSV file's encoding is not recognised: save it as UTF-8 or as GBK (Excel's “CSV”)."))

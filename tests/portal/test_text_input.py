@@ -1,13 +1,16 @@
 """Control characters and invisible formatting characters (zero-width spaces, bidi overrides, the byte-order
 mark) are refused in typed text — every form and API text field —, removed from imported cells and plan
 text, so that no two names differ only by a character nobody can see."""
+import io
+
+import openpyxl
 import pytest
 from django import forms
 from django.urls import reverse
 from rest_framework import serializers
 
 from inventory.models import Enterprise
-from inventory.sheets import read_csv
+from inventory.sheets import read_csv, read_xlsx
 from portal import permissions as perms
 from portal.models import AuditEvent
 from tasks.parser import parse_plan
@@ -68,8 +71,13 @@ def test_multi_line_text_keeps_tabs_and_line_breaks_but_not_other_control_charac
 
 def test_imported_cells_lose_control_and_invisible_characters():
     data = "统一社会信用代码,名称\n91110000600037341L,某\u200b化工\u202e有限\x01公司\ufeff\n".encode()
-    table = read_csv(data)
-    assert table.rows[0][1][1] == "某化工有限公司"
+    assert read_csv(data).rows[0][1][1] == "某化工有限公司"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["统一社会信用代码", "名称"])
+    workbook.active.append(["91110000600037341L", "某\u200b化工\u2066有限公司\u2069"])
+    out = io.BytesIO()
+    workbook.save(out)
+    assert read_xlsx(out.getvalue()).rows[0][1][1] == "某化工有限公司"
 
 
 def test_plan_text_loses_bidi_overrides_and_control_characters():
