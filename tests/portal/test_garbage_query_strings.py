@@ -91,3 +91,18 @@ def test_text_where_a_form_expects_an_id_is_a_404_and_nul_in_a_form_a_400(client
     assert refused.status_code == 400
     assert "NUL" in refused.content.decode()
     assert not RiskAssessment.objects.exists()
+
+
+def test_the_detail_pages_with_garbage_in_every_filter_are_never_a_server_error(client_for, inventory):
+    pages = [f"/inventory/enterprises/{inventory['enterprise'].pk}/", f"/inventory/substances/{inventory['dcm'].pk}/",
+             f"/inventory/reports/{inventory['report'].pk}/", f"/inventory/monitoring/{inventory['site'].pk}/",
+             f"/inventory/campaigns/{inventory['campaign'].pk}/reports/"]
+    client = client_for(perms.BUREAU_STAFF)
+    client.raise_request_exception = False
+    errors = []
+    for url in pages:
+        for kind, garbage in GARBAGE.items():
+            response = client.get(url, {name: garbage for name in PARAMETERS})
+            if response.status_code not in (200, 302, 400, 404):
+                errors.append(f"{url} ({kind}): {response.status_code}")
+    assert not errors, "\n".join(errors)
