@@ -1,7 +1,7 @@
 """Characters no text the portal stores may hold: C0 control characters (but tab, line feed and carriage
 return in multi-line text) and the invisible format characters — zero-width spaces and joiners, the
 directional marks, embeddings, overrides and isolates, word joiners and the byte-order mark — with which
-"某化工有限公司" and "某化工有限公司\u200b" look the same and are two names.
+"某化工有限公司" and "某化工有限公司" followed by U+200B look the same and are two names.
 
 Typed text (every form and API CharField) is refused with a message naming the field and the character: the
 person typing can delete it, and silently changing what someone typed would hide a look-alike name instead of
@@ -55,11 +55,6 @@ def check_text(value: str, *, multiline: bool = False, label=None) -> str:
         message = _("The text contains %(char)s, which cannot be stored: delete it and enter the text again.")
     raise ValidationError(message % {"field": _(str(label)) if label else "", "char": character_name(char)},
                           code="forbidden_character")
-
-
-def strip_forbidden(value: str, *, multiline: bool = True) -> str:
-    """`value` without the characters no stored text may hold (for text read from files)."""
-    return (FORBIDDEN_MULTI_LINE_RE if multiline else FORBIDDEN_SINGLE_LINE_RE).sub("", value)
 
 
 # A text field is multi-line (tab and line breaks allowed) when it is drawn as a text area, or when it has no
