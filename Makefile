@@ -8,13 +8,14 @@ PIP    := $(PY) -m pip
 SYSTEM_DEPS := bash scripts/system-deps.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps system-deps-browser python-deps assets messages run test test-fast bench lint stop clean
+.PHONY: help setup system-deps system-deps-browser python-deps assets messages run test test-fast bench fuzz lint stop clean
 
 help:
 	@echo "make run    — install what is missing, start PostgreSQL, Redis, the portal, Celery worker and beat"
 	@echo "              (gunicorn as deployed; PORTAL_DEV=1 make run for the autoreloading debug server)"
 	@echo "make test   — the same setup, then the whole test suite (browser tests included)"
 	@echo "make bench  — the benchmarks: one table and bench-results.json"
+	@echo "make fuzz   — schemathesis against the API as every role (FUZZ_EXAMPLES=25 requests of each kind per operation)"
 	@echo "make stop   — stop the embedded PostgreSQL and Redis servers"
 	@echo "make lint   — ruff"
 
@@ -71,6 +72,12 @@ bench: setup
 # Without the browser journeys, for a quick loop while editing.
 test-fast: setup
 	@$(PY) -m portal.devstack test -- -m "not e2e" $(PYTEST_ARGS)
+
+# The API fuzzed as every role: FUZZ_EXAMPLES valid and as many invalid requests per operation and role
+# (the suite sends one).
+FUZZ_EXAMPLES ?= 25
+fuzz: setup
+	@PORTAL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m portal.devstack test -- tests/portal/test_api_fuzz.py -n 2 $(PYTEST_ARGS)
 
 ## ------------------------------------------------------------------ helpers
 

@@ -1652,11 +1652,10 @@ def _display_width(text: str) -> int:
 
 def _typed_cell(sheet, row: int, column: int, value):
     """A data cell as the template formats its column: dates as dates, text kept as text even when it starts
-    with = (never a formula), characters a workbook cannot hold dropped."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    with = (never a formula), control characters a workbook cannot hold as such in its escape (_x0001_)."""
+    from portal.exports import xlsx_value
 
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = xlsx_value(value)
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"

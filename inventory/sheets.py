@@ -17,6 +17,7 @@ from operator import itemgetter
 
 from django.utils.translation import gettext as _
 
+from portal.text import FORBIDDEN_MULTI_LINE_RE
 from portal.utils import gc_paused
 
 MAX_UNCOMPRESSED = 300 * 1024 * 1024     # bytes, all parts of an xlsx together
@@ -77,7 +78,17 @@ def _plainly_filled(chunk) -> bool:
     return set(map(type, firsts)) == {str} and all(firsts) and not any(map(str.isspace, firsts))
 
 
-def _collect(rows_iter, first_row_number=1) -> Table:
+def _without_forbidden(chunk):
+    """The chunk's rows with the control and invisible formatting characters taken out of their text cells
+    (portal/text.py: a sheet cannot show which cell holds one). One search over the whole chunk when it has
+    none, as almost every chunk."""
+    if not FORBIDDEN_MULTI_LINE_RE.search("\n".join(c for row in chunk for c in row if c.__class__ is str)):
+        return chunk
+    sub = FORBIDDEN_MULTI_LINE_RE.sub
+    return [[sub("", c) if c.__class__ is str else c for c in row] for row in chunk]
+
+
+def _collect(rows_iter, first_row_number=1, *, clean=True) -> Table:
     headers = None
     header_row = first_row_number
     rows = []
@@ -85,6 +96,8 @@ def _collect(rows_iter, first_row_number=1) -> Table:
     number = first_row_number - 1
     iterator = iter(rows_iter)
     while chunk := list(islice(iterator, CHUNK_ROWS)):
+        if clean:
+            chunk = _without_forbidden(chunk)
         if headers is not None and _plainly_filled(chunk):
             rows.extend(enumerate(chunk, number + 1))
             number += len(chunk)
@@ -134,7 +147,8 @@ def read_csv(data: bytes) -> Table:
             continue
         if "\x00" in text:
             break
-        table = _collect(csv.reader(io.StringIO(text, newline="")))   # newline="": as the csv module wants
+        table = _collect(csv.reader(io.StringIO(text, newline="")),   # newline="": as the csv module wants
+                         clean=FORBIDDEN_MULTI_LINE_RE.search(text) is not None)
         table.encoding = "utf-8" if encoding == "utf-8-sig" else "gbk"
         return table
     raise SheetError(_("The CSV file's encoding is not recognised: save it as UTF-8 or as GBK (Excel's “CSV”)."))

@@ -88,6 +88,9 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
+        from . import text
+
+        text.install()
         # After the last app, so that its permissions exist when the roles are synced.
         post_migrate.connect(_sync_after_migrate, dispatch_uid="portal.sync_after_migrate")
         post_migrate.connect(_grant_app_role, dispatch_uid="portal.grant_app_role")

@@ -454,16 +454,30 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503)
 
 
+def _api_error(request, status: int, detail) -> JsonResponse | None:
+    """The API's error body ({"detail": …}, as portal/api/exceptions.py answers) for a path under /api/."""
+    from .text import wants_json
+
+    if wants_json(request):
+        return JsonResponse({"detail": str(detail)}, status=status, json_dumps_params={"ensure_ascii": False})
+    return None
+
+
+def error_400(request, exception=None):
+    return _api_error(request, 400, _("The request cannot be read.")) or render(request, "400.html", status=400)
+
+
 def error_403(request, exception=None):
-    return render(request, "403.html", status=403)
+    return (_api_error(request, 403, _("You do not have permission to do this."))
+            or render(request, "403.html", status=403))
 
 
 def error_404(request, exception=None):
-    return render(request, "404.html", status=404)
+    return _api_error(request, 404, _("Not found.")) or render(request, "404.html", status=404)
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    return _api_error(request, 500, _("Server error.")) or render(request, "500.html", status=500)
 
 
 def robots(request):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from inventory.models import Substance
 from portal import permissions as perms
 from portal.exports import export_response
+from portal.filters import id_value
 from portal.views import (
     flash_errors,
     form_add_errors,
@@ -278,12 +279,12 @@ def assessment_list(request):
 @require_POST
 def assessment_create(request):
     result = None
-    if str(request.POST.get("result", "")).isdigit():
+    if result_id := id_value(request.POST.get("result")):
         result = get_object_or_404(ScreeningResult.objects.filter(run__in=selectors.run_list(user=request.user))
-                                   .select_related("run__region", "substance"), pk=request.POST["result"])
+                                   .select_related("run__region", "substance"), pk=result_id)
         substance, region = result.substance, result.run.region
     else:
-        substance = get_object_or_404(Substance, pk=request.POST.get("substance") or 0)
+        substance = get_object_or_404(Substance, pk=id_value(request.POST.get("substance")) or 0)
         region = perms.scope_region(request.user)
     try:
         assessment = services.assessment_create(actor=request.user, substance=substance, region=region, result=result)

@@ -88,6 +88,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from portal.text import FORBIDDEN_MULTI_LINE_RE
+
 __all__ = [
     "PlanParseError", "ParsedDeadline", "ParsedTask", "HeadingNode", "ParsedPlan",
     "read_plan_file", "parse_plan", "plan_to_contract", "normalise_deadline",
@@ -232,7 +234,7 @@ _FOLD = str.maketrans({"(": "（", ")": "）", ",": "，", ";": "；", ":": "：
 _NAME_BRACKETS = str.maketrans({"(": "（", ")": "）", "〔": "（", "〕": "）", "[": "（", "]": "）",
                                 "［": "（", "］": "）", "【": "（", "】": "）"})
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_ZERO_WIDTH_RE = FORBIDDEN_MULTI_LINE_RE     # control and invisible formatting characters (portal/text.py)
 _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _CJK_SPACE_RE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 
@@ -582,7 +584,7 @@ class _Unit:
 
 
 def _normalise_lines(text: str) -> list[str]:
-    text = _ZERO_WIDTH_RE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH_RE.sub("", text.replace("\f", " ").replace("\v", " ")).replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_FULLWIDTH_DIGITS).replace("\u3000", " ").replace("\xa0", " ")
     lines = []
     for line in text.split("\n"):

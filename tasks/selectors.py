@@ -7,6 +7,8 @@ import datetime
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from portal.filters import id_value
+
 from .choices import ExtensionStatus, PlanStatus, ReportStatus
 from .models import (
     ActionPlan,
@@ -35,13 +37,13 @@ def task_list(*, user, filters: dict | None = None, on: datetime.date | None = N
     filters = filters or {}
     qs = (Task.objects.visible_to(user).with_alert(on or today()).select_related("plan")
           .prefetch_related(Prefetch("assignments", queryset=TaskAssignment.objects.select_related("department"))))
-    if plan := filters.get("plan"):
+    if plan := id_value(filters.get("plan")):
         qs = qs.filter(plan_id=plan)
     if alert := filters.get("alert"):
         qs = qs.filter(alert=alert)
     if status := filters.get("status"):
         qs = qs.filter(effective_status=status)
-    if department := filters.get("department"):
+    if department := id_value(filters.get("department")):
         qs = qs.filter(assignments__department_id=department)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(title__icontains=q) | Q(text__icontains=q) | Q(label__icontains=q))

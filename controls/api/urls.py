@@ -1,6 +1,6 @@
 """/api/v1/controls/: the router's basenames (all prefixed `control-`) are the URL names of the permission
 matrix (tests/controls/api_matrix.py)."""
-from rest_framework.routers import DefaultRouter
+from portal.api.routers import Router
 
 from .views import (
     ControlEntryViewSet,
@@ -12,7 +12,7 @@ from .views import (
     InspectionViewSet,
 )
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.include_root_view = False
 router.register("lists", ControlListViewSet, basename="control-list")
 router.register("entries", ControlEntryViewSet, basename="control-entry")

@@ -1,6 +1,6 @@
 """/api/v1/inventory/: the router's basenames are the URL names of the permission matrix
 (tests/inventory/api_matrix.py)."""
-from rest_framework.routers import DefaultRouter
+from portal.api.routers import Router
 
 from .views import (
     CampaignViewSet,
@@ -14,7 +14,7 @@ from .views import (
     SurveyReportViewSet,
 )
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.include_root_view = False
 router.register("substances", SubstanceViewSet, basename="substance")
 router.register("substance-groups", SubstanceGroupViewSet, basename="substancegroup")

@@ -10,6 +10,8 @@ class NoCountPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+    # Past this the OFFSET no longer fits PostgreSQL's bigint; no list comes near it.
+    max_page_number = 1_000_000
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -20,7 +22,7 @@ class NoCountPagination(pagination.PageNumberPagination):
             self.number = int(request.query_params.get(self.page_query_param) or 1)
         except (TypeError, ValueError):
             self.number = 0
-        if self.number < 1:
+        if not 1 <= self.number <= self.max_page_number:
             raise exceptions.NotFound(self.invalid_page_message)
         offset = (self.number - 1) * page_size
         rows = list(queryset[offset:offset + page_size + 1])

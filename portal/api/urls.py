@@ -1,6 +1,6 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
 
+from .routers import Router
 from .views import (
     DashboardPanelView,
     DashboardView,
@@ -11,7 +11,7 @@ from .views import (
     TokenView,
 )
 
-router = DefaultRouter()
+router = Router()
 router.register("regions", RegionViewSet, basename="region")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("notifications", NotificationViewSet, basename="notification")

@@ -1,6 +1,6 @@
 """/api/v1/screening/: the router's basenames are the URL names of the permission matrix
 (tests/screening/api_matrix.py)."""
-from rest_framework.routers import DefaultRouter
+from portal.api.routers import Router
 
 from .views import (
     ControlProposalViewSet,
@@ -11,7 +11,7 @@ from .views import (
     ScreeningRunViewSet,
 )
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.include_root_view = False
 router.register("hazard-records", HazardRecordViewSet, basename="hazardrecord")
 router.register("profiles", CriteriaProfileViewSet, basename="criteriaprofile")

@@ -13,13 +13,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from inventory.api.views import substance_search
 from inventory.models import Substance
 from portal import permissions as perms
 from portal.api.pagination import NoCountPagination
+from portal.api.parsers import JSONParser
 from portal.api.viewsets import ModuleViewSet, visible_or_404
 
 from .. import profiles, services

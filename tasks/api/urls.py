@@ -1,4 +1,4 @@
-from rest_framework.routers import DefaultRouter
+from portal.api.routers import Router
 
 from .views import (
     ExtensionRequestViewSet,
@@ -9,7 +9,7 @@ from .views import (
     TaskViewSet,
 )
 
-router = DefaultRouter()
+router = Router()
 router.include_root_view = False
 router.register("plans", PlanViewSet, basename="plan")
 router.register("tasks", TaskViewSet, basename="task")

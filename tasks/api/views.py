@@ -3,10 +3,11 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal import permissions as perms
+from portal.api.parsers import JSONParser
 from portal.api.permissions import ModuleAccess
 from tasks import selectors, services
 from tasks.models import ExtensionRequest, ProgressReport, ReportDocument, Task
