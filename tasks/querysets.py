@@ -21,15 +21,15 @@ class DaysBetween(Func):
     output_field = IntegerField()
 
 
-def _scope(user, *, prefix: str, mine) -> Q:
-    """Bureau staff: everything of their region and below, drafts included; leaders: what is published
-    there; department officers: published work that assigns their department (`mine`, an Exists).
-    `prefix` leads from the model to its plan ("" for plans, "plan__" for tasks)."""
+def _scope(user, *, prefix: str, mine, drafts: bool) -> Q:
+    """Bureau staff: what is published in their region and below, and with `drafts` the draft plans too;
+    leaders: what is published there; department officers: published work that assigns their department
+    (`mine`, an Exists). `prefix` leads from the model to its plan ("" for plans, "plan__" for tasks)."""
     q = Q(pk__in=[])
     in_region = perms.region_q(user, f"{prefix}region")
     published = Q(**{f"{prefix}status": PlanStatus.PUBLISHED})
     if perms.has_role(user, perms.BUREAU_STAFF):
-        q |= in_region
+        q |= in_region if drafts else in_region & published
     if perms.has_role(user, perms.LEADER):
         q |= in_region & published
     if perms.has_role(user, perms.DEPARTMENT_OFFICER) and user.department_id:
@@ -43,6 +43,8 @@ def _usable(user) -> bool:
 
 class PlanQuerySet(models.QuerySet):
     def visible_to(self, user):
+        """Plans, drafts included for bureau staff (the plan list marks them; a draft's page is where it is
+        corrected and published)."""
         if not _usable(user):
             return self.none()
         if perms.sees_everything(user):
@@ -50,13 +52,15 @@ class PlanQuerySet(models.QuerySet):
         from .models import TaskAssignment
 
         mine = Exists(TaskAssignment.objects.filter(task__plan=OuterRef("pk"), department_id=user.department_id))
-        return self.filter(_scope(user, prefix="", mine=mine))
+        return self.filter(_scope(user, prefix="", mine=mine, drafts=True))
 
 
 class TaskQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Department officers see only their department's tasks (lead or co-responsible) of published
-        plans; leaders everything published in their region; bureau staff also the drafts."""
+    def visible_to(self, user, *, drafts: bool = False):
+        """Live work: department officers see only their department's tasks (lead or co-responsible) of
+        published plans; leaders and bureau staff everything published in their region. A draft plan's items
+        are not work yet: only its draft page and the correction of an item ask for them (`drafts=True`, bureau
+        staff only), so they never reach task lists, home queues, the API, reports or reminders."""
         if not _usable(user):
             return self.none()
         if perms.sees_everything(user):
@@ -64,7 +68,7 @@ class TaskQuerySet(models.QuerySet):
         from .models import TaskAssignment
 
         mine = Exists(TaskAssignment.objects.filter(task=OuterRef("pk"), department_id=user.department_id))
-        return self.filter(_scope(user, prefix="plan__", mine=mine))
+        return self.filter(_scope(user, prefix="plan__", mine=mine, drafts=drafts))
 
     def with_alert(self, today: datetime.date):
         """Annotate `alert` (red / yellow / blue / "") and `effective_status`:

@@ -74,8 +74,9 @@ def plan_detail(*, user, pk) -> ActionPlan:
 
 
 def plan_tasks(*, plan, user) -> QuerySet[Task]:
-    """The plan's items the user may see (an officer: their department's), with their units."""
-    return (Task.objects.visible_to(user).filter(plan=plan).prefetch_related(
+    """The plan's items the user may see (an officer: their department's; bureau staff a draft's too), with
+    their units."""
+    return (Task.objects.visible_to(user, drafts=True).filter(plan=plan).prefetch_related(
         Prefetch("assignments", queryset=TaskAssignment.objects.select_related("department")),
         Prefetch("source_paragraphs", queryset=PlanParagraph.objects.only("id", "index")))
         .order_by("order"))

@@ -231,7 +231,7 @@ def plan_detail(request, pk):
 
 @permission_required("tasks.import_plan")
 def plan_task_edit(request, pk):
-    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("plan__region"), pk=pk)
+    task = get_object_or_404(Task.objects.visible_to(request.user, drafts=True).select_related("plan__region"), pk=pk)
     departments = _plan_departments(task.plan)
     assignments = list(task.assignments.all())
     initial = {"label": task.label, "title": task.title, "text": task.text, "deadline": task.deadline,
