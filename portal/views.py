@@ -193,6 +193,10 @@ def home(request):
         context["my_tasks"] = task_selectors.my_tasks(user=request.user)
         context["alert_counts"] = task_selectors.alert_counts(user=request.user)
     if role == perms.BUREAU_STAFF:
+        from inventory import selectors as inventory_selectors
+
+        surveys = list(inventory_selectors.reports_to_review(user=request.user)[:11])
+        context["surveys_to_review"], context["surveys_more"] = surveys[:10], len(surveys) > 10
         context["to_review"] = list(task_selectors.reports_to_review(user=request.user)[:10])
         context["extensions"] = list(task_selectors.extensions_pending(user=request.user)[:10])
         context["chase"] = task_selectors.chase_list(user=request.user)

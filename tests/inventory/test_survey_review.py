@@ -141,3 +141,21 @@ def test_roles_on_survey_data(users):
     assert not can(users["department_officer"], "inventory.view_enterprise")
     for admin in ("system_admin", "security_admin", "audit_admin"):
         assert not can(users[admin], "inventory.view_surveyreport")
+
+
+def test_the_bureau_staff_home_page_lists_the_survey_reports_waiting_for_review(users, regions, dcm):
+    from django.test import Client
+    from django.urls import reverse
+
+    campaign = SurveyCampaign.objects.create(year=2023, title="2023年化学物质环境信息调查", region=regions["city"],
+                                             deadline=datetime.date(2024, 6, 30))
+    enterprise = Enterprise.objects.create(credit_code="91140600MA0K1234X1", name="朔州某涂料有限公司",
+                                           region=regions["city"])
+    report = SurveyReport.objects.create(campaign=campaign, enterprise=enterprise, state="submitted")
+    client = Client()
+    client.force_login(users["bureau_staff"])
+    page = client.get(reverse("portal:home")).content.decode()
+    assert "调查模块尚未启用" not in page
+    assert "朔州某涂料有限公司" in page and reverse("inventory:report_detail", args=[report.pk]) in page
+    SurveyReport.objects.filter(pk=report.pk).update(state="accepted")
+    assert "暂无待您审核的调查报告" in client.get(reverse("portal:home")).content.decode()

@@ -16,7 +16,7 @@ from tests.factories import (
 
 # name: (role, kwargs builder, exact query count)
 PAGES = {
-    "portal:home": ("bureau_staff", None, 12),
+    "portal:home": ("bureau_staff", None, 15),  # + the survey reports to review (and the reviewer's region)
     "portal:cockpit": ("leader", None, 4),
     "portal:notification_list": ("bureau_staff", None, 7),
     "portal:user_list": ("system_admin", None, 11),
