@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from inventory.choices import Activity
 from portal import permissions as perms
-from portal.exports import export_response
+from portal.exports import attachment_header, export_response
 from portal.utils import rate_limited
 from portal.views import flash_errors, form_add_errors, module_required, paginate_light, permission_required
 
@@ -277,7 +277,8 @@ def list_export(request, pk, what):
     content = entries_workbook(clist) if what == "entries" else measures_workbook(clist)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="control-list-{clist.pk}-{what}-{stamp}.xlsx"'
+    part = "条目" if what == "entries" else "管控措施"
+    response["Content-Disposition"] = attachment_header(f"{clist.name}{clist.edition}-{part}-{stamp}.xlsx")
     return response
 
 
@@ -395,11 +396,11 @@ def publication_download(request, pk, fmt):
 
 def _publication_file(publication, fmt, user=None):
     rows = publication.snapshot.get("enterprises", [])
-    name = f"controlled-enterprises-{publication.region.code}-v{publication.number}"
+    name = f"{publication.region.name}重点管控新污染物企业名单-第{publication.number}版"
     if fmt == "pdf":
         from .documents import publication_pdf
         response = HttpResponse(publication_pdf(publication=publication, user=user), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        response["Content-Disposition"] = attachment_header(f"{name}.pdf")
         return response
     if fmt not in ("xlsx", "csv"):
         raise Http404

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import permissions as perms
-from portal.exports import export_response
+from portal.exports import attachment_header, export_response
 from portal.models import Region
 from portal.utils import mask_name, mask_phone
 from portal.views import (
@@ -487,14 +487,8 @@ def template_download(request, kind):
         raise Http404
     response = HttpResponse(template_workbook(kind),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(f'{spec.label}导入模板.xlsx')}"
+    response["Content-Disposition"] = attachment_header(f"{spec.label}导入模板.xlsx")
     return response
-
-
-def _quote(name):
-    from urllib.parse import quote
-
-    return quote(str(name))
 
 
 def _import_target(request, kinds):

@@ -57,10 +57,16 @@ def _sheet_title(name) -> str:
     return _TITLE_RE.sub("", str(name))[:31] or "Sheet"
 
 
-def _disposition(filename: str, stamp: str, extension: str) -> str:
+def attachment_header(filename: str) -> str:
+    """The Content-Disposition of a download named `filename` (Chinese kept: RFC 6266 `filename*`, with a plain
+    ASCII `filename` only when the name is ASCII), characters no file name may hold removed."""
     from django.utils.http import content_disposition_header
 
-    return content_disposition_header(True, f"{_FILENAME_RE.sub('', str(filename))}-{stamp}.{extension}")
+    return content_disposition_header(True, _FILENAME_RE.sub("", str(filename)))
+
+
+def _disposition(filename: str, stamp: str, extension: str) -> str:
+    return attachment_header(f"{filename}-{stamp}.{extension}")
 
 
 def export_response(*, headers, rows, filename: str, fmt: str) -> HttpResponse:

@@ -212,7 +212,7 @@ def cockpit(request):
     if request.GET.get("export") == "xlsx":
         from .exports import workbook_response
         figures = selectors.cockpit(user=request.user, **params)
-        return workbook_response(sheets=presentation.sheets(figures), filename="cockpit")
+        return workbook_response(sheets=presentation.sheets(figures), filename="领导驾驶舱")
     return presentation.page(request, params)
 
 
@@ -420,7 +420,7 @@ def audit_export(request):
          e.get_outcome_display(), e.detail, e.before, e.after)
         for e in events.iterator(chunk_size=2000)
     )
-    return export_response(headers=headers, rows=rows, filename="audit", fmt=fmt)
+    return export_response(headers=headers, rows=rows, filename="审计日志", fmt=fmt)
 
 
 # ---------------------------------------------------------------- health

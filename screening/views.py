@@ -6,12 +6,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inventory.models import Substance
 from portal import permissions as perms
-from portal.exports import export_response
+from portal.exports import attachment_header, export_response
 from portal.filters import id_value
 from portal.views import (
     flash_errors,
@@ -244,7 +245,7 @@ def run_pdf(request, pk):
     run, tiers = selectors.run_detail(user=request.user, pk=pk)
     pdf = run_summary_pdf(run=run, tiers=tiers, user=request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename=\"screening-{run.pk}.pdf\""
+    response["Content-Disposition"] = attachment_header(f"筛查结果-{run.pk}-{timezone.localtime():%Y%m%d}.pdf")
     return response
 
 
