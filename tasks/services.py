@@ -177,10 +177,19 @@ def plan_import(*, actor, text: str, source_name: str = "", region=None) -> Impo
     except parser.PlanParseError as exc:
         raise ValidationError(str(exc)) from exc
     _check_deadlines(parsed.issued, parsed.tasks)
+    warnings = list(parsed.warnings)
+    doc_number = (parsed.doc_number or "")[:100]
+    same_number = list(ActionPlan.objects.filter(region=region, doc_number=doc_number).exclude(doc_number="")
+                       .order_by("pk").values_list("title", "status")) if doc_number else []
+    if same_number:
+        states = dict(PlanStatus.choices)
+        warnings.insert(0, _("A plan with the same document number %(number)s is already in the portal: %(plans)s. "
+                             "Check that this is not the same plan imported twice before publishing it.") % {"number": doc_number, "plans": "；".join(
+                                 f"《{title}》（{states.get(status, status)}）" for title, status in same_number)})
     plan = ActionPlan.objects.create(
         title=parsed.title[:200] or source_name or _("Untitled plan"), issuer=(parsed.issuer or "")[:200],
-        doc_number=(parsed.doc_number or "")[:100], issued=parsed.issued, region=region, source_name=source_name[:255],
-        source_text=text, outline=_outline(parsed.headings), dropped=parsed.dropped, parse_warnings=parsed.warnings,
+        doc_number=doc_number, issued=parsed.issued, region=region, source_name=source_name[:255],
+        source_text=text, outline=_outline(parsed.headings), dropped=parsed.dropped, parse_warnings=warnings,
         imported_by=actor,
     )
     paragraphs = PlanParagraph.objects.bulk_create(

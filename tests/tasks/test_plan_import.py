@@ -206,3 +206,18 @@ def test_the_heading_tree_is_kept_and_shown_beside_the_tasks(wangmin):
     client.force_login(wangmin)
     html = client.get(reverse("tasks:plan_detail", args=[plan.pk])).content.decode()
     assert "outline-level-1" in html and "指导思想" in html
+
+
+def test_a_plan_whose_document_number_is_already_in_the_portal_is_imported_with_a_warning(wangmin):
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import translation
+
+    first = services.plan_import(actor=wangmin, text=shuozhou(), source_name="shuozhou-2023.txt").plan
+    assert not any("文号" in w for w in first.parse_warnings)
+    with translation.override("zh-hans"):
+        second = services.plan_import(actor=wangmin, text=shuozhou(), source_name="again.txt").plan
+    assert "朔政办发〔2023〕18号" in second.parse_warnings[0] and "《朔州市新污染物治理行动方案》（草稿）" in second.parse_warnings[0]
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(wangmin)
+    assert "重复导入" in client.get(reverse("tasks:plan_detail", args=[second.pk])).content.decode()
