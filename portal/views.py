@@ -484,5 +484,12 @@ def error_500(request):
     return _api_error(request, 500, _("Server error.")) or render(request, "500.html", status=500)
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the API's JSON, downloads)."""
+    from django.templatetags.static import static
+
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")

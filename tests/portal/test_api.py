@@ -86,3 +86,18 @@ def test_openapi_schema_generates_without_warnings(tmp_path, db):
 
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert "/api/v1/screening/runs/" in (tmp_path / "schema.yml").read_text(encoding="utf-8")
+
+
+def test_the_docs_page_signed_out_sends_to_the_sign_in_page_and_back(db):
+    response = Client().get(reverse("api-docs"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('portal:login')}?next={reverse('api-docs')}"
+
+
+def test_every_page_names_the_portals_icon_and_favicon_ico_leads_to_it(users):
+    client = Client()
+    client.force_login(users["leader"])
+    assert 'rel="icon"' in client.get(reverse("portal:home")).content.decode()
+    icon = Client().get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"].endswith(".svg")
+    assert Client().get(icon["Location"]).status_code == 200

@@ -167,7 +167,8 @@ MATRIX = {
     "notification-detail": ("get", lambda f: {"pk": f["notification"].pk}, row(API_ANON, rest=404, bureau_staff=200), None),
     "notification-read": ("post", lambda f: {"pk": f["notification"].pk}, row(API_ANON, rest=404, bureau_staff=200), None),
     "api-schema": ("get", None, row(API_ANON, rest=200), None),
-    "api-docs": ("get", None, row(API_ANON, rest=200), None),
+    "api-docs": ("get", None, row(LOGIN, rest=200), None),
+    "favicon": ("get", None, row(301, rest=301), None),
     "admin:index": ("get", None, row(302, rest=302, system_admin=200), None),
     # ---- tasks: department officers see their department's tasks; bureau staff review; leaders comment
     "tasks:task_detail": ("get", lambda f: {"pk": f["task"].pk}, row(LOGIN, rest=403, **BUSINESS_200), None),
