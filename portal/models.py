@@ -138,6 +138,21 @@ class User(AbstractUser):
         return mask_phone(self.phone)
 
 
+class PasswordResetRequestQuerySet(models.QuerySet):
+    def lapsed_before(self, now=None):
+        """The moment before which a request still pending has lapsed (PORTAL_ADMIN_RESET_REQUEST_HOURS)."""
+        from django.conf import settings
+
+        return (now or timezone.now()) - timezone.timedelta(hours=settings.PORTAL_ADMIN_RESET_REQUEST_HOURS)
+
+    def waiting(self, now=None):
+        """Requests still waiting for their confirmation."""
+        return self.filter(status="pending", requested_at__gte=self.lapsed_before(now))
+
+    def lapsed(self, now=None):
+        return self.filter(status="pending", requested_at__lt=self.lapsed_before(now))
+
+
 class PasswordResetRequest(models.Model):
     """Resetting the password of an administrator account takes two administrators (三员分立): one asks,
     another confirms. The new password is made of two halves; each administrator is shown only their own
@@ -159,6 +174,8 @@ class PasswordResetRequest(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     first_half = models.CharField(max_length=128, blank=True, editable=False)
+
+    objects = PasswordResetRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("administrator password reset")

@@ -1,7 +1,6 @@
 """Reads for the shared part of the portal. Each applies what the user may see."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
@@ -55,16 +54,12 @@ def separation_of_duties_violations() -> list[tuple[str, list[str]]]:
 def user_detail_context(*, viewer, target) -> dict:
     """What the user page shows an administrator about an account: roles, live API tokens and the password
     actions the viewer may take (an administrator account's reset takes two administrators)."""
-    from django.utils import timezone
-
     from .models import ApiToken, PasswordResetRequest
     target_roles = perms.user_roles(target)
     is_admin_target = bool(target_roles.intersection(perms.ADMIN_ROLES))
     may_take_part = (perms.can(viewer, "portal.reset_admin_password") and perms.is_administrator(viewer)
                      and viewer.pk != target.pk)
-    cutoff = timezone.now() - timezone.timedelta(hours=settings.PORTAL_ADMIN_RESET_REQUEST_HOURS)
-    pending = (PasswordResetRequest.objects.select_related("requested_by")
-               .filter(target=target, status=PasswordResetRequest.Status.PENDING, requested_at__gte=cutoff).first()
+    pending = (PasswordResetRequest.objects.waiting().select_related("requested_by").filter(target=target).first()
                if is_admin_target else None)
     return {
         "target": target,

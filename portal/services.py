@@ -343,8 +343,7 @@ def _expire_reset_requests(now=None) -> None:
     from .models import PasswordResetRequest
 
     now = now or timezone.now()
-    cutoff = now - timezone.timedelta(hours=settings.PORTAL_ADMIN_RESET_REQUEST_HOURS)
-    PasswordResetRequest.objects.filter(status=PasswordResetRequest.Status.PENDING, requested_at__lt=cutoff).update(
+    PasswordResetRequest.objects.lapsed(now).update(
         status=PasswordResetRequest.Status.EXPIRED, first_half="", closed_at=now)
 
 
